@@ -1,0 +1,1 @@
+"""Alembic migrations for the server's database, run by ``python -m server migrate``."""

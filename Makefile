@@ -1,0 +1,62 @@
+# The two commands a fresh clone needs: `make demo` and `make test`.
+# Everything runs from .venv, which `make venv` builds from pyproject.toml.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+# Molecule calls ansible-playbook and ansible-config from PATH.
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_CONFIG := $(abspath ansible.cfg)
+
+S ?= default
+
+.PHONY: help venv lint unit scenario molecule test lab lab-down demo bench clean
+
+help:
+	@echo "make demo       set everything up, create a lab machine, run site.yml, print the HTTPS answer"
+	@echo "make test       lint, unit tests and every Molecule scenario"
+	@echo "make lint       yamllint, ansible-lint, ruff"
+	@echo "make unit       pytest (the toolkit's and the server package's)"
+	@echo "make scenario S=NAME   one Molecule scenario (default: $(S))"
+	@echo "make lab-down   destroy the lab machines, bridge and NAT rules"
+	@echo "make bench      measure serving, replication and provisioning"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml server/pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade 'pip>=25.1'
+	$(BIN)/pip install --quiet --disable-pip-version-check --group dev --editable ./server
+	touch $@
+
+lint: venv
+	yamllint --strict .
+	ansible-lint
+	ruff check .
+	ruff format --check .
+
+unit: venv
+	pytest -q
+
+scenario: venv
+	molecule test --scenario-name $(S)
+
+molecule: venv
+	molecule test --all
+
+test: lint unit molecule
+
+lab: venv
+	ansible-playbook playbooks/lab.yml
+
+lab-down: venv
+	ansible-playbook playbooks/lab.yml -e lab_state=absent
+
+demo: venv lab
+	ansible-playbook site.yml
+	@bin/demo-answer
+
+bench: venv
+	bench/run
+
+clean: lab-down
+	rm -rf $(VENV) .cache
