@@ -28,14 +28,18 @@ def os_release():
 
 
 release = os_release()
-print(json.dumps({
-    "python": "%d.%d" % sys.version_info[:2],
-    "glibc": platform.libc_ver()[1],
-    "arch": platform.machine(),
-    # What `nproc` counts: the CPUs this process may run on.
-    "cpus": len(os.sched_getaffinity(0)),
-    "memory_mb": memory_mb(),
-    "systemd": os.path.isdir("/run/systemd/system"),
-    "os": release.get("ID", ""),
-    "os_version": release.get("VERSION_ID", ""),
-}))
+print(
+    json.dumps(
+        {
+            "python": "{}.{}".format(*sys.version_info[:2]),
+            "glibc": platform.libc_ver()[1],
+            "arch": platform.machine(),
+            # What `nproc` counts: the CPUs this process may run on.
+            "cpus": len(os.sched_getaffinity(0)),
+            "memory_mb": memory_mb(),
+            "systemd": os.path.isdir("/run/systemd/system"),
+            "os": release.get("ID", ""),
+            "os_version": release.get("VERSION_ID", ""),
+        }
+    )
+)
