@@ -53,7 +53,7 @@ lab-down: venv
 
 demo: venv lab
 	ansible-playbook site.yml
-	@bin/demo-answer
+	ansible-playbook playbooks/check.yml
 
 bench: venv
 	bench/run
