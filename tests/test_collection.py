@@ -16,7 +16,8 @@ def test_collection_builds_with_roles_and_server_but_no_local_state(tmp_path):
         capture_output=True,
     )
     (archive,) = tmp_path.glob("plainvm-asgi-*.tar.gz")
-    names = set(tarfile.open(archive).getnames())
+    with tarfile.open(archive) as tar:
+        names = set(tar.getnames())
     for role in ("app", "proxy", "firewall", "lab"):
         assert f"roles/{role}/meta/argument_specs.yml" in names
     assert "server/pyproject.toml" in names
