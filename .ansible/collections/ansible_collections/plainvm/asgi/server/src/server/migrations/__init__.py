@@ -1,1 +1,0 @@
-"""Alembic migrations for the server's database, run by ``python -m server migrate``."""

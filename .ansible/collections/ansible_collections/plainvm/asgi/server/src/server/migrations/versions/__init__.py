@@ -1,1 +1,0 @@
-"""Migration scripts, one per revision. Alembic loads them by file, not by import."""
