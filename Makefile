@@ -26,6 +26,10 @@ $(VENV)/.installed: pyproject.toml server/pyproject.toml
 	test -x $(BIN)/python || python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade 'pip>=25.1'
 	$(BIN)/pip install --quiet --disable-pip-version-check --group dev --editable ./server
+	# The checkout is the collection plainvm.asgi: its playbooks call its own
+	# modules by their full names.
+	mkdir -p $(VENV)/ansible_collections/plainvm
+	ln -sfn ../../.. $(VENV)/ansible_collections/plainvm/asgi
 	touch $@
 
 lint: venv
