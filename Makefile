@@ -14,7 +14,7 @@ S ?= default
 help:
 	@echo "make demo       set everything up, create a lab machine, run site.yml, print the HTTPS answer"
 	@echo "make test       lint, unit tests and every Molecule scenario"
-	@echo "make lint       yamllint, ansible-lint, ruff"
+	@echo "make lint       yamllint, ansible-lint, ruff, mypy"
 	@echo "make unit       pytest (the toolkit's and the server package's)"
 	@echo "make scenario S=NAME   one Molecule scenario (default: $(S))"
 	@echo "make lab-down   destroy the lab machines, bridge and NAT rules"
@@ -37,6 +37,7 @@ lint: venv
 	ansible-lint
 	ruff check .
 	ruff format --check .
+	mypy
 
 unit: venv
 	pytest -q

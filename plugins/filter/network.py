@@ -7,6 +7,7 @@ the lab only asks two questions of an address.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 
 from ansible.errors import AnsibleFilterError
 
@@ -35,5 +36,5 @@ def network_host(subnet: str, index: int) -> str:
 
 
 class FilterModule:
-    def filters(self):
+    def filters(self) -> dict[str, Callable[..., object]]:
         return {"in_network": in_network, "network_host": network_host}

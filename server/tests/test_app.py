@@ -12,14 +12,14 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 import server.app
-from server import db
 from server.app import create_app
+from server.db.migrations import head_revision, read_revision, upgrade
 
 HEAD = "0002"
 
 
 def migrate(revision: str = "head") -> None:
-    db.upgrade(os.environ.get("DATABASE_URL") or _default_url(), revision)
+    upgrade(os.environ.get("DATABASE_URL") or _default_url(), revision)
 
 
 def _default_url() -> str:
@@ -107,7 +107,7 @@ def test_readyz_turns_ready_once_migrated(client: TestClient, db_file: Path) -> 
 def test_readyz_does_not_change_the_database(client: TestClient, db_file: Path) -> None:
     migrate("0001")
     assert client.get("/readyz").status_code == 503
-    assert db.read_revision(f"sqlite:///{db_file}") == "0001"
+    assert read_revision(f"sqlite:///{db_file}") == "0001"
 
 
 def test_readyz_on_a_file_that_is_not_a_database(client: TestClient, db_file: Path) -> None:
@@ -168,7 +168,9 @@ def test_readyz_is_not_blocked_by_a_writer(client: TestClient, db_file: Path) ->
     assert elapsed < 2
 
 
-def test_database_url_override(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_file: Path):
+def test_database_url_override(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_file: Path
+) -> None:
     other = tmp_path / "elsewhere" / "app.db"
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{other}")
     migrate()
@@ -183,7 +185,7 @@ def test_state_directory_list_uses_first_entry(
 ) -> None:
     first, second = tmp_path / "first", tmp_path / "second"
     monkeypatch.setenv("STATE_DIRECTORY", f"{first}:{second}")
-    db.upgrade(f"sqlite:///{first / 'server.db'}")
+    upgrade(f"sqlite:///{first / 'server.db'}")
     with TestClient(create_app()) as client:
         assert client.get("/readyz").json() == {"status": "ready", "revision": HEAD}
     assert not second.exists()
@@ -210,4 +212,4 @@ def test_module_level_app_serves() -> None:
 
 
 def test_packaged_head_is_the_newest_migration() -> None:
-    assert db.head_revision() == HEAD
+    assert head_revision() == HEAD

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from server import db
 from server.cli import main
+from server.db.migrations import read_revision
 
 HEAD = "0002"
 
@@ -34,10 +34,10 @@ def test_migrate_creates_directory_and_database(
     assert f"Migrated {db_file} from revision None to {HEAD}" in out
     assert "Applied 0001:" in out and "Applied 0002:" in out
     assert tables(db_file) == {"alembic_version", "visits"}
-    assert db.read_revision(f"sqlite:///{db_file}") == HEAD
+    assert read_revision(f"sqlite:///{db_file}") == HEAD
 
 
-def test_migrate_puts_sqlite_in_wal_mode(capsys: pytest.CaptureFixture[str], db_file: Path):
+def test_migrate_puts_sqlite_in_wal_mode(capsys: pytest.CaptureFixture[str], db_file: Path) -> None:
     assert run(capsys, "migrate")[0] == 0
     with sqlite3.connect(db_file) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
@@ -78,12 +78,12 @@ def test_unknown_revision_fails_and_creates_nothing(
     assert not state_dir.exists()
 
 
-def test_migrate_does_not_go_backwards(capsys: pytest.CaptureFixture[str], db_file: Path):
+def test_migrate_does_not_go_backwards(capsys: pytest.CaptureFixture[str], db_file: Path) -> None:
     assert run(capsys, "migrate")[0] == 0
     code, _, err = run(capsys, "migrate", "--revision", "0001")
     assert code == 1
     assert "past 0001" in err
-    assert db.read_revision(f"sqlite:///{db_file}") == HEAD
+    assert read_revision(f"sqlite:///{db_file}") == HEAD
 
 
 def test_migrate_refuses_a_database_from_a_newer_release(

@@ -19,7 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from server import db
+from server.db.engine import describe
+from server.db.migrations import head_revision
+from server.db.readiness import ReadinessCheck
 from server.settings import Settings, configure_logging
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: the database is reachable and at the schema revision this code expects."""
-    check: db.ReadinessCheck = request.app.state.readiness
+    check: ReadinessCheck = request.app.state.readiness
     # The check does blocking I/O (and may wait for a connect timeout), so it
     # runs in a thread to keep the event loop free for other requests.
     result = await run_in_threadpool(check.check)
@@ -67,14 +69,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings is None:
         settings = Settings.from_env()
     configure_logging(settings)
-    readiness = db.ReadinessCheck(settings.database_url, db.head_revision())
+    readiness = ReadinessCheck(settings.database_url, head_revision())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         log.info(
             "release %s starting; database %s, expecting schema revision %s",
             settings.release,
-            db.describe(settings.database_url),
+            describe(settings.database_url),
             readiness.expected,
         )
         yield

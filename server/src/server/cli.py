@@ -7,14 +7,16 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from server import __version__, db
+from server import __version__
+from server.db.engine import describe_error
+from server.db.migrations import read_revision, upgrade
 from server.settings import Settings, SettingsError, configure_logging
 
 log = logging.getLogger(__name__)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    result = db.upgrade(settings.database_url, args.revision)
+    result = upgrade(settings.database_url, args.revision)
     if result.changed:
         for revision, description in result.applied:
             print(f"Applied {revision}: {description}")
@@ -26,7 +28,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _current(settings: Settings, args: argparse.Namespace) -> int:
     # Printed alone so scripts can compare it; "None" before the first migration.
-    print(db.read_revision(settings.database_url))
+    print(read_revision(settings.database_url))
     return 0
 
 
@@ -78,5 +80,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         # Operators and deploy tools read stderr; a traceback is for debugging.
         log.debug("%s failed", args.command, exc_info=True)
-        print(f"{parser.prog} {args.command}: error: {db.describe_error(exc)}", file=sys.stderr)
+        print(f"{parser.prog} {args.command}: error: {describe_error(exc)}", file=sys.stderr)
         return 1

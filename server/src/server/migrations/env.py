@@ -1,6 +1,6 @@
 """Alembic environment: how migrations reach the database.
 
-``server.db.upgrade`` hands over an open connection in
+``server.db.migrations.upgrade`` hands over an open connection in
 ``config.attributes["connection"]``. When Alembic is run by other means (its
 own command line, with a config file of your own) the database comes from
 ``sqlalchemy.url`` in that file or else from ``DATABASE_URL``, exactly as the
@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from server.db import make_engine
+from server.db.engine import make_engine
 from server.settings import Settings
 
 config = context.config
