@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
 S ?= default
 
-.PHONY: help venv lint unit scenario molecule test lab lab-down demo bench clean
+.PHONY: help venv lint unit scenario molecule test test-vm lab lab-down demo bench clean
 
 help:
 	@echo "make demo       set everything up, create a lab machine, run site.yml, print the HTTPS answer"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint       yamllint, ansible-lint, ruff, mypy"
 	@echo "make unit       pytest (the toolkit's and the server package's)"
 	@echo "make scenario S=NAME   one Molecule scenario (default: $(S))"
+	@echo "make test-vm    the Molecule scenario of a qemu VM (slow without KVM)"
 	@echo "make lab-down   destroy the lab machines, bridge and NAT rules"
 	@echo "make bench      measure serving, replication and provisioning"
 
@@ -49,6 +50,11 @@ molecule: venv
 	molecule test --all
 
 test: lint unit molecule
+
+# A qemu VM, under software emulation where KVM cannot run guests: far
+# slower than the containers, so not part of `make test`.
+test-vm: venv
+	molecule test --scenario-name vm
 
 lab: venv
 	ansible-playbook playbooks/lab.yml

@@ -1,0 +1,212 @@
+"""Bad settings stop the app role before it changes anything, naming the variable.
+
+One ansible-playbook run on the controller checks every case at once: each
+case is a host of its own (a local connection) with its own variables, and
+runs the app role's settings checks (the tasks tagged `app_settings` in its
+preflight; the host's own checks need a host and are tested in Molecule).
+The last part checks that the plays that act on hosts become root themselves.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# A value of each kind that systemd's EnvironmentFile= must carry unchanged.
+AWKWARD = "café\tx $HOME ${HOME} `id` \\ \\n 'single' \"double\" 100% %h\nsecond line "
+
+ACCEPTED = {
+    "defaults": {},
+    "awkward-but-fine": {
+        "app_name": "a" * 24,
+        "app_module": "shop.main:make_app",
+        "app_socket_group": "www-data",
+        "app_health_path": "/health/ready-1.0?full=1&x=%20",
+        "app_release": "1f2e3d4c5b6a-20250101120000",
+        "app_sqlite_backup": ["server.db", "jobs_2.sqlite3"],
+        "app_extra_args": [
+            "--limit-concurrency",
+            "200",
+            "--forwarded-allow-ips=*",
+            "--root-path=/api",
+        ],
+        "app_env": {"SHOP_NOTE": AWKWARD, "EMPTY": "", "NUMBER": 3},
+        "app_secrets": {"API_TOKEN": AWKWARD},
+    },
+}
+
+# Host name: (settings, the variable the refusal must name).
+REFUSED = {
+    "name-newline": ({"app_name": "shop\n"}, "app_name"),
+    "name-root": ({"app_name": "root"}, "app_name"),
+    "name-sshd": ({"app_name": "sshd"}, "app_name"),
+    "name-caddy": ({"app_name": "caddy"}, "app_name"),
+    "name-www-data": ({"app_name": "www-data"}, "app_name"),
+    "name-sudo": ({"app_name": "sudo"}, "app_name"),
+    "name-systemd": ({"app_name": "systemd-network"}, "app_name"),
+    "name-too-long": ({"app_name": "a" * 25}, "app_name"),
+    "group-newline": (
+        {"app_socket_group": "www-data\nExecStartPre=/bin/touch /pwned"},
+        "app_socket_group",
+    ),
+    "module-newline": ({"app_module": "server.app:app\n"}, "app_module"),
+    "health-space": ({"app_health_path": "/ready z"}, "app_health_path"),
+    "health-newline": ({"app_health_path": "/readyz\n"}, "app_health_path"),
+    "release-dotdot": ({"app_release": ".."}, "app_release"),
+    "release-parent": ({"app_release": "../../etc"}, "app_release"),
+    "release-slash": ({"app_release": "1f2e3d4c5b6a/x"}, "app_release"),
+    "release-shell": ({"app_release": "1f2e3d4c5b6a;id"}, "app_release"),
+    "backup-parent": ({"app_sqlite_backup": ["../../etc/shadow"]}, "app_sqlite_backup"),
+    "backup-dotdot": ({"app_sqlite_backup": [".."]}, "app_sqlite_backup"),
+    "backup-slash": ({"app_sqlite_backup": ["db/server.db"]}, "app_sqlite_backup"),
+    "backup-shell": ({"app_sqlite_backup": ["$(id).db"]}, "app_sqlite_backup"),
+    "args-backslash": ({"app_extra_args": ["--root-path=/api\\"]}, "app_extra_args"),
+    "args-quote": ({"app_extra_args": ["--header", "X-Note:'a"]}, "app_extra_args"),
+    "args-dquote": ({"app_extra_args": ['--root-path="/api"']}, "app_extra_args"),
+    "args-dollar": ({"app_extra_args": ["--root-path=$HOME"]}, "app_extra_args"),
+    "args-newline": ({"app_extra_args": ["--proxy-headers\n"]}, "app_extra_args"),
+    "args-empty": ({"app_extra_args": [""]}, "app_extra_args"),
+    "env-key-newline": ({"app_env": {"SHOP_NOTE\n": "x"}}, "app_env"),
+    "env-cr": ({"app_env": {"SHOP_NOTE": "a\rb"}}, "app_env.SHOP_NOTE"),
+    "env-nul": ({"app_env": {"SHOP_NOTE": "a\x00b"}}, "app_env.SHOP_NOTE"),
+    "env-nonchar": ({"app_env": {"SHOP_NOTE": "a\ufffeb"}}, "app_env.SHOP_NOTE"),
+    "env-astral-nonchar": ({"app_env": {"SHOP_NOTE": "a\U0010ffffb"}}, "app_env.SHOP_NOTE"),
+    "secret-cr": ({"app_secrets": {"API_TOKEN": "s3cr3t-value\r"}}, "app_secrets.API_TOKEN"),
+    "secret-nonchar": (
+        {"app_secrets": {"API_TOKEN": "s3cr3t-value\ufdd0"}},
+        "app_secrets.API_TOKEN",
+    ),
+}
+
+PLAYBOOK = """\
+- name: Check the app's settings
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Run the settings checks of the app role
+      ansible.builtin.import_role:
+        name: app
+        tasks_from: preflight
+"""
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """Run every case in one ansible-playbook; return its output by host."""
+    directory = tmp_path_factory.mktemp("inputs")
+    hosts = {**ACCEPTED, **{host: settings for host, (settings, _) in REFUSED.items()}}
+    inventory = {
+        "all": {
+            "hosts": hosts,
+            "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
+        }
+    }
+    (directory / "inventory.json").write_text(json.dumps(inventory))
+    (directory / "playbook.yml").write_text(PLAYBOOK)
+    environment = {
+        **os.environ,
+        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+        "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
+        "ANSIBLE_CALLBACK_RESULT_FORMAT": "json",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_FORKS": "20",
+    }
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "--inventory",
+            str(directory / "inventory.json"),
+            "--tags",
+            "app_settings",
+            str(directory / "playbook.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=directory,
+    )
+    # `fatal: [host]: FAILED! => {...}`, or `failed: [host] (item=...) => {...}`
+    # in a loop, where the item's label may hold a newline.
+    failures = {}
+    for found in re.finditer(
+        r"^(?:fatal|failed): \[([^\]]+)\](?:: FAILED!| \(item=.*?\)) => (\{[^\n]*\})$",
+        result.stdout,
+        re.MULTILINE | re.DOTALL,
+    ):
+        failures.setdefault(found.group(1), json.loads(found.group(2)).get("msg", ""))
+    recap = dict(re.findall(r"^(\S+)\s+: (ok=\d+ .*)$", result.stdout, re.MULTILINE))
+    return result, failures, recap
+
+
+@pytest.mark.parametrize("host", sorted(ACCEPTED))
+def test_good_settings_pass_every_check(run, host):
+    result, failures, recap = run
+    assert host not in failures, failures.get(host)
+    # Every settings check ran: the run did not pass by skipping them.
+    ok = int(re.match(r"ok=(\d+)", recap.get(host, "ok=0")).group(1))
+    assert ok >= 10, result.stdout[-3000:]
+
+
+@pytest.mark.parametrize("host", sorted(REFUSED))
+def test_bad_setting_is_refused_naming_it(run, host):
+    result, failures, _ = run
+    variable = REFUSED[host][1]
+    assert host in failures, f"{host} was accepted:\n{result.stdout[-3000:]}"
+    assert variable in failures[host], failures[host]
+
+
+def test_refusals_do_not_print_secret_values(run):
+    result, _, _ = run
+    assert "s3cr3t-value" not in result.stdout + result.stderr
+
+
+def plays(path):
+    for play in yaml.safe_load(path.read_text()):
+        if "import_playbook" not in play:
+            yield play
+
+
+# Modules that run on the controller whatever the play's hosts.
+CONTROLLER_ACTIONS = {
+    "ansible.builtin.assert",
+    "ansible.builtin.debug",
+    "ansible.builtin.fail",
+    "ansible.builtin.meta",
+    "ansible.builtin.set_fact",
+}
+
+
+def acts_on_hosts(play):
+    """A play acts on its hosts unless it runs here or every task does."""
+    if play.get("connection") == "local":
+        return False
+    tasks = play.get("tasks", []) + play.get("pre_tasks", []) + play.get("post_tasks", [])
+    return bool(play.get("roles")) or not all(
+        task.get("delegate_to") == "localhost" or CONTROLLER_ACTIONS & task.keys() for task in tasks
+    )
+
+
+@pytest.mark.parametrize("playbook", ["site.yml", "playbooks/deploy.yml", "playbooks/rollback.yml"])
+def test_plays_that_act_on_hosts_become_root_themselves(playbook):
+    acting = [play for play in plays(ROOT / playbook) if acts_on_hosts(play)]
+    assert acting
+    for play in acting:
+        assert play.get("become") is True, f"{playbook}: play {play['name']!r} lacks become: true"
+
+
+def test_controller_and_lab_playbooks_need_no_root_on_hosts():
+    for playbook in ("playbooks/check.yml", "playbooks/lab.yml"):
+        assert not any(acts_on_hosts(play) for play in plays(ROOT / playbook)), playbook
+
+
+def test_production_example_relies_on_the_plays_for_root():
+    settings = yaml.safe_load((ROOT / "inventory/production/group_vars/web.yml").read_text())
+    assert "ansible_become" not in settings
