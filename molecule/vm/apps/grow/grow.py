@@ -9,6 +9,7 @@ Run with `uvicorn grow:app`; it needs nothing but the standard library.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import mmap
 import os
@@ -21,8 +22,43 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-# What this worker keeps: it only ever grows.
-_kept: list[mmap.mmap] = []
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = [
+    ctypes.c_void_p,
+    ctypes.c_size_t,
+    ctypes.c_int,
+    ctypes.c_int,
+    ctypes.c_int,
+    ctypes.c_long,
+]
+_MAP_FAILED = ctypes.c_void_p(-1).value
+
+# Bytes this worker keeps: it only ever grows.
+_kept = 0
+
+
+def _grow(size: int) -> None:
+    """Map `size` bytes and write every page of it in one system call.
+
+    Through ctypes, which lets go of the GIL meanwhile: past the unit's
+    MemoryHigh the kernel slows the allocation down, and uvicorn's supervisor
+    must still hear from the worker (its health check runs in a thread), so
+    that it is the kernel that ends the worker, at MemoryMax.
+    """
+    global _kept
+    address = _libc.mmap(
+        None,
+        size,
+        mmap.PROT_READ | mmap.PROT_WRITE,
+        mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE,
+        -1,
+        0,
+    )
+    if address in (None, _MAP_FAILED):
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+    # Never unmapped: the worker keeps it.
+    _kept += size
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -38,13 +74,8 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         return
     if scope["path"] == "/grow":
         query = parse_qs(scope["query_string"].decode())
-        megabytes = int(query.get("mb", ["0"])[0])
-        # All of it at once (MAP_POPULATE), in one system call. Memory that
-        # grows page by page past the unit's MemoryHigh is throttled by the
-        # kernel, without swap for ever, and never reaches MemoryMax.
-        flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE
-        _kept.append(mmap.mmap(-1, megabytes << 20, flags=flags))
-    body = json.dumps({"pid": os.getpid(), "kept_mb": sum(map(len, _kept)) >> 20}).encode()
+        _grow(int(query.get("mb", ["0"])[0]) << 20)
+    body = json.dumps({"pid": os.getpid(), "kept_mb": _kept >> 20}).encode()
     await send(
         {
             "type": "http.response.start",
