@@ -63,7 +63,7 @@ lab: venv
 	ansible-playbook playbooks/lab.yml
 
 lab-down: venv
-	ansible-playbook playbooks/lab.yml -e lab_state=absent
+	ansible-playbook playbooks/lab.yml -e lab__state=absent
 
 demo: venv lab
 	ansible-playbook site.yml

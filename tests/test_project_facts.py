@@ -21,18 +21,18 @@ def write(root: Path, files: dict[str, str]) -> Path:
 def test_the_bundled_server():
     facts = detect(ROOT / "server")
     assert facts["framework"] == "asgi"
-    assert facts["app_module"] == "server.app:app"
-    assert facts["app_migrate_command"] == "python -m server migrate"
-    assert facts["app_health_path"] == "/readyz"
+    assert facts["app__module"] == "server.app:app"
+    assert facts["app__migrate_command"] == "python -m server migrate"
+    assert facts["app__health_path"] == "/readyz"
     assert facts["env_names"]["secret"] == ["DATABASE_URL"]
 
 
 def test_a_django_project():
     facts = detect(ROOT / "tests" / "apps" / "mysite")
     assert facts["framework"] == "django"
-    assert facts["app_module"] == "mysite.asgi:application"
-    assert facts["app_migrate_command"] == "python -m django migrate --noinput"
-    assert facts["app_health_path"] == "/healthz/"
+    assert facts["app__module"] == "mysite.asgi:application"
+    assert facts["app__migrate_command"] == "python -m django migrate --noinput"
+    assert facts["app__health_path"] == "/healthz/"
     assert facts["env_names"] == {
         "plain": ["DJANGO_ALLOWED_HOSTS"],
         "secret": ["DJANGO_SECRET_KEY"],
@@ -56,17 +56,17 @@ def test_a_fastapi_project_in_a_src_layout(tmp_path):
     )
     facts = detect(tmp_path)
     assert facts["name"] == "Shop_API"
-    assert (facts["app_module"], facts["app_factory"]) == ("shop.main:api", False)
-    assert facts["app_migrate_command"] == ""
-    assert facts["app_health_path"] == "/healthz"
+    assert (facts["app__module"], facts["app__factory"]) == ("shop.main:api", False)
+    assert facts["app__migrate_command"] == ""
+    assert facts["app__health_path"] == "/healthz"
     assert facts["env_names"] == {"plain": ["SHOP_CURRENCY"], "secret": ["SHOP_API_TOKEN"]}
 
 
 def test_a_factory(tmp_path):
     write(tmp_path, {"web/__init__.py": "def create_app():\n    return None\n"})
     facts = detect(tmp_path)
-    assert (facts["app_module"], facts["app_factory"]) == ("web:create_app", True)
-    assert facts["app_health_path"] == "/"
+    assert (facts["app__module"], facts["app__factory"]) == ("web:create_app", True)
+    assert facts["app__health_path"] == "/"
 
 
 def test_a_directory_without_an_app_is_refused_by_name(tmp_path):

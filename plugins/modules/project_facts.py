@@ -40,19 +40,19 @@ framework:
   description: C(django), or C(asgi) for any other ASGI app.
   type: str
   returned: always
-app_module:
+app__module:
   description: The ASGI app as C(package.module:attribute); empty when none was found.
   type: str
   returned: always
-app_factory:
-  description: Whether I(app_module) names a factory.
+app__factory:
+  description: Whether I(app__module) names a factory.
   type: bool
   returned: always
-app_migrate_command:
+app__migrate_command:
   description: The migration command the project offers; empty when none was found.
   type: str
   returned: always
-app_health_path:
+app__health_path:
   description: A path that looks like a health check; C(/) when none was found.
   type: str
   returned: always
@@ -158,7 +158,7 @@ def detect(root: Path) -> dict[str, Any]:
     routes = sorted(found, key=lambda route: HEALTH_PREFERENCE.index(route.strip("/")))
     health = "/" + routes[0] if routes else "/"
 
-    facts: dict[str, Any] = {"name": distribution_name(root), "app_health_path": health}
+    facts: dict[str, Any] = {"name": distribution_name(root), "app__health_path": health}
     manage = root / "manage.py"
     settings = re.search(
         r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""",
@@ -169,18 +169,18 @@ def detect(root: Path) -> dict[str, Any]:
         names.discard("DJANGO_SETTINGS_MODULE")
         facts.update(
             framework="django",
-            app_module=f"{package}.asgi:application",
-            app_factory=False,
-            app_migrate_command="python -m django migrate --noinput",
+            app__module=f"{package}.asgi:application",
+            app__factory=False,
+            app__migrate_command="python -m django migrate --noinput",
             django_settings_module=settings.group(1),
         )
     else:
         module, factory = asgi_app(root, trees)
         facts.update(
             framework="asgi",
-            app_module=module,
-            app_factory=factory,
-            app_migrate_command=migrate_command(root, trees),
+            app__module=module,
+            app__factory=factory,
+            app__migrate_command=migrate_command(root, trees),
         )
     facts["env_names"] = {
         "plain": sorted(name for name in names if not SECRET_WORDS.search(name)),
@@ -198,10 +198,10 @@ def main() -> None:
     if not root.is_dir():
         module.fail_json(msg=f"path '{root}' is not a directory of a Python project")
     facts = detect(root)
-    if not facts["app_module"]:
+    if not facts["app__module"]:
         module.fail_json(
             msg=f"found no ASGI app in {root}: no module-level FastAPI(...)/Starlette(...) "
-            "assignment, no create_app() and no Django manage.py; give app_module yourself",
+            "assignment, no create_app() and no Django manage.py; give app__module yourself",
             **facts,
         )
     module.exit_json(changed=False, **facts)
