@@ -44,6 +44,7 @@ ACCEPTED = {
 
 # Host name: (settings, the variable the refusal must name).
 REFUSED = {
+    "old-name": ({"app_name": "shop", "app_env": {}}, "Rename app_env, app_name to app__env, app__name"),
     "name-newline": ({"app__name": "shop\n"}, "app__name"),
     "name-root": ({"app__name": "root"}, "app__name"),
     "name-sshd": ({"app__name": "sshd"}, "app__name"),
@@ -210,3 +211,52 @@ def test_controller_and_lab_playbooks_need_no_root_on_hosts():
 def test_production_example_relies_on_the_plays_for_root():
     settings = yaml.safe_load((ROOT / "inventory/production/group_vars/web.yml").read_text())
     assert "ansible_become" not in settings
+
+
+SECOND_USE = """\
+- name: Use the app role twice on one host
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Check good settings
+      ansible.builtin.include_role:
+        name: app
+        tasks_from: preflight
+      tags: app_settings
+    - name: Deploy with a bad name
+      ansible.builtin.include_role:
+        name: app
+        tasks_from: deploy
+      vars:
+        app__name: Not A Name
+      tags: app_settings
+"""
+
+
+def test_a_second_use_of_the_role_checks_its_own_settings(tmp_path):
+    """Checks that passed once on a host do not wave through the next use's settings."""
+    (tmp_path / "playbook.yml").write_text(SECOND_USE)
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "--inventory",
+            "localhost,",
+            "--connection",
+            "local",
+            "--extra-vars",
+            f"ansible_python_interpreter={sys.executable}",
+            "--tags",
+            "app_settings",
+            str(tmp_path / "playbook.yml"),
+        ],
+        capture_output=True,
+        text=True,
+        env={
+            **os.environ,
+            "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+            "ANSIBLE_ROLES_PATH": str(ROOT / "roles"),
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert 'app__name "Not A Name"' in result.stdout, result.stdout[-3000:]

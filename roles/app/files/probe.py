@@ -1,7 +1,8 @@
 """Report what the app role needs to know of a host, in one fast call.
 
 Ansible's facts lack the glibc version (which wheels the host can run) and
-gathering them all costs seconds on every run.
+the CPUs this process may run on, and gathering them all costs seconds on
+every run. The platform role has already checked the host's system.
 
 Runs on the host with its own python3 (3.9 or newer), so it uses the
 standard library only. Prints one JSON object, or one line on stderr and
@@ -17,7 +18,6 @@ import sys
 from typing import Any
 
 MEMINFO = "/proc/meminfo"
-OS_RELEASE = "/etc/os-release"
 
 
 class ProbeError(Exception):
@@ -32,21 +32,11 @@ def memory_mb() -> int:
     raise ProbeError(f"{MEMINFO} has no MemTotal line")
 
 
-def os_release() -> dict[str, str]:
-    values = {}
-    with open(OS_RELEASE) as release:
-        for line in release:
-            key, _, value = line.strip().partition("=")
-            values[key] = value.strip('"')
-    return values
-
-
 def probe() -> dict[str, Any]:
     glibc = platform.libc_ver()[1]
     if not glibc:
         # Wheels are chosen by glibc version; without one none can be picked.
         raise ProbeError("cannot find the C library's version (is this a glibc system?)")
-    release = os_release()
     return {
         "python": "{}.{}".format(*sys.version_info[:2]),
         "glibc": glibc,
@@ -54,9 +44,6 @@ def probe() -> dict[str, Any]:
         # What `nproc` counts: the CPUs this process may run on.
         "cpus": len(os.sched_getaffinity(0)),
         "memory_mb": memory_mb(),
-        "systemd": os.path.isdir("/run/systemd/system"),
-        "os": release.get("ID", ""),
-        "os_version": release.get("VERSION_ID", ""),
     }
 
 
