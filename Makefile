@@ -47,7 +47,7 @@ scenario: venv
 	molecule test --scenario-name $(S)
 
 # Every scenario but vm (see test-vm).
-SCENARIOS := default deploy new
+SCENARIOS := default deploy new nginx acme
 
 molecule: venv
 	set -e; for scenario in $(SCENARIOS); do molecule test --scenario-name $$scenario; done
