@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(abspath ansible.cfg)
 
 S ?= default
 
-.PHONY: help venv lint unit scenario molecule test test-vm lab lab-down demo bench clean
+.PHONY: help venv lint unit scenario molecule test test-vm test-faults lab lab-down demo bench clean
 
 help:
 	@echo "make demo       set everything up, create a lab machine, run site.yml, print the HTTPS answer"
@@ -18,6 +18,7 @@ help:
 	@echo "make unit       pytest (the toolkit's and the server package's)"
 	@echo "make scenario S=NAME   one Molecule scenario (default: $(S))"
 	@echo "make test-vm    the Molecule scenario of a qemu VM (slow without KVM)"
+	@echo "make test-faults  the fault suite: writes molecule/faults/results.json and the README's table"
 	@echo "make lab-down   destroy the lab machines, bridge and NAT rules"
 	@echo "make bench      measure serving, replication and provisioning"
 
@@ -58,6 +59,11 @@ test: lint unit molecule
 # slower than the containers, so not part of `make test`.
 test-vm: venv
 	molecule test --scenario-name vm
+
+# Injects faults under load and rewrites the README's table from what it
+# counts; it fails while any fault loses requests, data or the release.
+test-faults: venv
+	molecule test --scenario-name faults
 
 lab: venv
 	ansible-playbook playbooks/lab.yml
