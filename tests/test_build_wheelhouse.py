@@ -6,8 +6,6 @@ wheels and from projects with an in-tree build backend, all made here.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,15 +17,11 @@ from typing import Any
 
 import pytest
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "roles/app/files/build-wheelhouse"
-_loader = importlib.machinery.SourceFileLoader("build_wheelhouse", str(SCRIPT))
-_spec = importlib.util.spec_from_loader("build_wheelhouse", _loader)
-assert _spec is not None
-builder = importlib.util.module_from_spec(_spec)
-# Dataclasses look their module up by name.
-sys.modules["build_wheelhouse"] = builder
-_loader.exec_module(builder)
+builder = load_script(SCRIPT, "build_wheelhouse")
 
 TARGET = ["--python", "3.11", "--glibc", "2.36", "--arch", "x86_64"]
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,13 +10,11 @@ from typing import Any
 
 import pytest
 
+from tests.scripts import load_script
+
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tools/fault-table"
-_loader = importlib.machinery.SourceFileLoader("fault_table", str(SCRIPT))
-_spec = importlib.util.spec_from_loader("fault_table", _loader)
-assert _spec is not None
-fault_table = importlib.util.module_from_spec(_spec)
-_loader.exec_module(fault_table)
+fault_table = load_script(SCRIPT, "fault_table")
 
 
 def fault(**changes: Any) -> dict[str, Any]:
