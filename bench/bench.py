@@ -1,0 +1,286 @@
+"""Measure what the toolkit costs and gives, on a lab host it makes and removes.
+
+Provisioning (a fresh site.yml, a run that changes nothing, a deploy), then
+serving on the host: uvicorn alone on loopback with 1 and N workers, HTTPS
+through Caddy, and through Nginx after switching the same host to it. Writes
+bench/results/<date>.json, bench/results/latest.md, bench/results/serving.png,
+and the README's bench section between its markers.
+
+Traffic goes only to the lab host, over the lab's bridge, or stays on the
+host's loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+INVENTORY = ROOT / "bench/inventory"
+RESULTS = ROOT / "bench/results"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+
+def playbook(path: str, *extra: str) -> None:
+    """Run a playbook against the bench inventory; its output goes to the log."""
+    command = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / path), *extra]
+    print("+", " ".join(command[1:]), flush=True)
+    with open(RESULTS / "bench.log", "a") as log:
+        subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True)
+
+
+def timed(path: str, *extra: str) -> float:
+    start = time.monotonic()
+    playbook(path, *extra)
+    return round(time.monotonic() - start, 1)
+
+
+def spread(values: Sequence[float]) -> dict[str, Any]:
+    """The median of repeated measurements, with their least and greatest."""
+    return {
+        "values": list(values),
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+    }
+
+
+def serving(path: Path) -> list[dict[str, Any]]:
+    """The setups measured by serve.yml, each with its figures summarised."""
+    measured = json.loads(path.read_text())
+    setups = []
+    for setup in measured["setups"]:
+        runs = setup["runs"]
+        rps = [run["requests"] / run["duration_us"] * 1e6 for run in runs]
+        setups.append(
+            {
+                "name": setup["name"],
+                "workers": setup["workers"],
+                "rps": spread([round(value) for value in rps]),
+                "p50_ms": spread([run["p50_us"] / 1000 for run in runs]),
+                "p99_ms": spread([run["p99_us"] / 1000 for run in runs]),
+                "max_ms": spread([run["max_us"] / 1000 for run in runs]),
+                "requests": sum(run["requests"] for run in runs),
+                "errors": sum(
+                    run[kind]
+                    for run in runs
+                    for kind in ("connect", "read", "write", "timeout", "status")
+                ),
+                "memory_mb": memory(setup["processes"]),
+            }
+        )
+    return [
+        {
+            "facts": measured["facts"],
+            "connections": measured["connections"],
+            "seconds": measured["seconds"],
+        },
+        *setups,
+    ]
+
+
+def memory(processes: list[str]) -> dict[str, float]:
+    """Resident memory of one app worker and of the whole front, in MB, from `ps` lines."""
+    app: list[tuple[int, str]] = []
+    front: list[tuple[int, str]] = []
+    for line in processes:
+        owner, rss, args = line.split(None, 2)
+        (front if owner == "front" else app).append((int(rss), args))
+    # With several workers the first process is uvicorn's supervisor.
+    workers = [rss for rss, args in app if "spawn_main" in args] or [rss for rss, _ in app]
+    result = {"worker": round(statistics.median(workers) / 1024, 1)} if workers else {}
+    if front:
+        result["front"] = round(sum(rss for rss, _ in front) / 1024, 1)
+    return result
+
+
+def measure(reps: int) -> dict[str, Any]:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "bench.log").write_text("")
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%dT%H:%MZ", time.gmtime()),
+        "controller": {"cpus": os.cpu_count(), "kernel": platform.release()},
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        try:
+            playbook("playbooks/lab.yml")
+            fresh = timed("site.yml")
+            noop = [timed("site.yml") for _ in range(reps)]
+            deploy = [
+                timed("playbooks/deploy.yml", "-e", "app__redeploy=true") for _ in range(reps)
+            ]
+            caddy_file = Path(scratch, "caddy.json")
+            playbook(
+                "bench/serve.yml",
+                "-e",
+                f"bench_output={caddy_file}",
+                "-e",
+                f"bench_reps={reps}",
+                "-e",
+                '{"bench_setups": ["uvicorn", "front"]}',
+            )
+            switch = timed("site.yml", "-e", "proxy__server=nginx", "-e", "proxy__tls=selfsigned")
+            nginx_file = Path(scratch, "nginx.json")
+            playbook(
+                "bench/serve.yml",
+                "-e",
+                f"bench_output={nginx_file}",
+                "-e",
+                f"bench_reps={reps}",
+                "-e",
+                '{"bench_setups": ["front"]}',
+            )
+        finally:
+            playbook("playbooks/lab.yml", "-e", "lab__state=absent")
+        caddy_how, *caddy_setups = serving(caddy_file)
+        nginx_how, *nginx_setups = serving(nginx_file)
+    results["how"] = caddy_how | {"nginx": nginx_how["facts"]["nginx"]}
+    results["serving"] = caddy_setups + nginx_setups
+    results["provisioning_s"] = {
+        "site.yml on a fresh lab host": spread([fresh]),
+        "site.yml again, nothing to change": spread(noop),
+        "deploy.yml, a new release": spread(deploy),
+        "site.yml switching the front from Caddy to Nginx": spread([switch]),
+    }
+    return results
+
+
+def ratios(results: dict[str, Any]) -> dict[str, float]:
+    """Each setup's median requests/s over uvicorn alone's with the same workers."""
+    setups = results["serving"]
+    alone = {
+        setup["workers"]: setup["rps"]["median"]
+        for setup in setups
+        if setup["name"].startswith("uvicorn alone")
+    }
+    out = {
+        setup["name"]: round(setup["rps"]["median"] / alone[setup["workers"]], 2)
+        for setup in setups
+        if setup["workers"] in alone
+    }
+    one = alone.get(1)
+    many = max(alone)
+    if one and many > 1:
+        out[f"replication efficiency rps({many}) / ({many} x rps(1))"] = round(
+            alone[many] / (many * one), 2
+        )
+    return out
+
+
+def markdown(results: dict[str, Any]) -> str:
+    how = results["how"]
+    facts = how["facts"]
+    reps = len(results["serving"][0]["rps"]["values"])
+    controller_cpus = results["controller"]["cpus"]
+    lines = [
+        f"Measured by `make bench` on {results['date']}: one lab host"
+        f" (Debian {facts['debian']}, {facts['cpus']} CPUs) on a {controller_cpus}-core machine."
+        f" wrk {facts['wrk']} runs on the host itself with one thread and {how['connections']}"
+        f" keep-alive connections for {how['seconds']} s, so the load generator, the front and"
+        " the workers share the same CPUs."
+        f" uvicorn {facts['uvicorn']} (Python {facts['python']}, uvloop and httptools),"
+        f" Caddy {facts['caddy'] or '-'}, Nginx {how['nginx'] or '-'}."
+        f" `GET /` of the bundled server; median of {reps} runs, lowest and highest in brackets.",
+        "",
+        "| Setup | Workers | Requests/s | p50 ms | p99 ms | max ms | Errors"
+        " | MB per worker | MB front | vs uvicorn alone |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    ratio = ratios(results)
+    for setup in results["serving"]:
+        rps = setup["rps"]
+        mem = setup["memory_mb"]
+        cells = [
+            setup["name"],
+            setup["workers"],
+            f"{rps['median']:,} ({rps['min']:,}–{rps['max']:,})",
+            f"{setup['p50_ms']['median']:.1f}",
+            f"{setup['p99_ms']['median']:.1f}",
+            f"{setup['max_ms']['median']:.0f}",
+            f"{setup['errors']} of {setup['requests']:,}",
+            mem.get("worker", "-"),
+            mem.get("front", "-"),
+            f"{ratio[setup['name']]}×" if setup["name"] in ratio else "-",
+        ]
+        lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
+    efficiency = [
+        f"{name}: {value}" for name, value in ratio.items() if name.startswith("replication")
+    ]
+    lines += ["", *[f"Replication efficiency, {text}." for text in efficiency], ""]
+    lines += ["| Provisioning the lab host | Seconds (median, lowest–highest) |", "|---|---|"]
+    for name, seconds in results["provisioning_s"].items():
+        lines.append(f"| {name} | {seconds['median']} ({seconds['min']}–{seconds['max']}) |")
+    lines += ["", "![Requests/s per setup](bench/results/serving.png)"]
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    setups = results["serving"]
+    names = [setup["name"] for setup in setups]
+    medians = [setup["rps"]["median"] for setup in setups]
+    low = [setup["rps"]["median"] - setup["rps"]["min"] for setup in setups]
+    high = [setup["rps"]["max"] - setup["rps"]["median"] for setup in setups]
+    figure, axes = plt.subplots(figsize=(8, 3.5))
+    axes.barh(names, medians, xerr=[low, high], color="#4c72b0", capsize=4)
+    axes.invert_yaxis()
+    axes.set_xlabel("requests/s (median; bars: lowest to highest)")
+    axes.set_title(
+        f"GET / on one lab host, {results['how']['facts']['cpus']} CPUs, wrk on the host"
+    )
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+
+
+def write(results: dict[str, Any]) -> None:
+    day = results["date"][:10]
+    (RESULTS / f"{day}.json").write_text(
+        json.dumps(results | {"ratios": ratios(results)}, indent=2) + "\n"
+    )
+    table = markdown(results)
+    (RESULTS / "latest.md").write_text(table)
+    plot(results, RESULTS / "serving.png")
+    readme = README.read_text()
+    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
+    if not pattern.search(readme):
+        sys.exit(f"README.md lacks the markers {BEGIN} and {END}")
+    README.write_text(pattern.sub(lambda _: f"{BEGIN}\n{table}{END}", readme))
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__)
+    parser.add_argument(
+        "--reps", type=int, default=3, help="repetitions of each measurement (at least 3)"
+    )
+    parser.add_argument(
+        "--report", type=Path, help="only rewrite the report from this results file"
+    )
+    args = parser.parse_args(argv)
+    if args.report:
+        write(json.loads(args.report.read_text()))
+        return 0
+    if args.reps < 3:
+        parser.error("--reps must be 3 or more: the report gives a median and a spread")
+    write(measure(args.reps))
+    print((RESULTS / "latest.md").read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
