@@ -106,6 +106,94 @@ def memory(processes: list[str]) -> dict[str, float]:
     return result
 
 
+# hey's load in load.yml: 8 connections x 20 requests/s.
+LOAD_PER_SECOND = 160
+
+
+def under_load(
+    name: str, url: str, seconds: float, event: list[str] | None, scratch: Path
+) -> dict[str, Any]:
+    """Requests failed and latencies while EVENT (a playbook and its options) runs.
+
+    hey logs only the requests that got an answer: those it sent and that got
+    none (refused, reset, timed out) are the difference with what it was told
+    to send.
+    """
+    sent = int(seconds * LOAD_PER_SECOND)
+    playbook(
+        "bench/load.yml",
+        "-e",
+        "bench_step=start",
+        "-e",
+        f"bench_url={url}",
+        "-e",
+        f"bench_requests={sent}",
+    )
+    # Let the load settle before the event.
+    time.sleep(3)
+    took = timed(*event) if event else 0.0
+    log = scratch / f"{name}.csv"
+    playbook("bench/load.yml", "-e", "bench_step=collect", "-e", f"bench_output={log}")
+    answered = []
+    for row in log.read_text().splitlines()[1:]:
+        fields = row.split(",")
+        latency, status, offset = float(fields[0]), int(fields[6]), float(fields[7])
+        answered.append((offset, latency, status))
+    ok = [latency for _, latency, status in answered if status == 200]
+    # The longest request in each tenth of a second, for the plot.
+    timeline: dict[int, float] = {}
+    for offset, latency, _ in answered:
+        tenth = int(offset * 10)
+        timeline[tenth] = max(timeline.get(tenth, 0.0), latency)
+    return {
+        "sent": sent,
+        "failed": sent - len(ok),
+        "max_ms": round(max(ok) * 1000) if ok else None,
+        "p99_ms": round(statistics.quantiles(ok, n=100)[98] * 1000, 1) if len(ok) > 1 else None,
+        "event_s": took,
+        "timeline": [
+            [tenth / 10, round(latency * 1000, 1)] for tenth, latency in sorted(timeline.items())
+        ],
+    }
+
+
+def disruption(reps: int, deploy_s: float, scratch: Path) -> dict[str, Any]:
+    """Failed and longest requests during deploys, rollbacks and restarts, and without."""
+    front, usual = "https://bench1/", "http://127.0.0.1:8002/"
+    cases: dict[str, tuple[str, float, list[str] | None]] = {
+        "toolkit, no event": (front, 20, None),
+        "toolkit: deploy.yml, a new release": (
+            front,
+            deploy_s + 20,
+            ["playbooks/deploy.yml", "-e", "app__redeploy=true"],
+        ),
+        "toolkit: rollback.yml": (front, deploy_s + 20, ["playbooks/rollback.yml"]),
+        "usual unit, no event": (usual, 20, None),
+        "usual unit: systemctl restart": (
+            usual,
+            20,
+            ["bench/load.yml", "-e", "bench_step=restart"],
+        ),
+    }
+    playbook("bench/usual.yml")
+    results: dict[str, Any] = {}
+    for case, (url, seconds, event) in cases.items():
+        runs = [
+            under_load(f"{len(results)}-{rep}", url, seconds, event, scratch) for rep in range(reps)
+        ]
+        results[case] = {
+            "url": url,
+            "failed": spread([run["failed"] for run in runs]),
+            "sent": [run["sent"] for run in runs],
+            "max_ms": spread([run["max_ms"] for run in runs if run["max_ms"] is not None]),
+            "p99_ms": spread([run["p99_ms"] for run in runs if run["p99_ms"] is not None]),
+            "event_s": spread([run["event_s"] for run in runs]),
+            # The run with the longest request, drawn in the plot.
+            "timeline": max(runs, key=lambda run: run["max_ms"] or 0)["timeline"],
+        }
+    return results
+
+
 def measure(reps: int) -> dict[str, Any]:
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "bench.log").write_text("")
@@ -131,6 +219,7 @@ def measure(reps: int) -> dict[str, Any]:
                 "-e",
                 '{"bench_setups": ["uvicorn", "front"]}',
             )
+            disrupted = disruption(reps, statistics.median(deploy), Path(scratch))
             switch = timed("site.yml", "-e", "proxy__server=nginx", "-e", "proxy__tls=selfsigned")
             nginx_file = Path(scratch, "nginx.json")
             playbook(
@@ -148,6 +237,7 @@ def measure(reps: int) -> dict[str, Any]:
         nginx_how, *nginx_setups = serving(nginx_file)
     results["how"] = caddy_how | {"nginx": nginx_how["facts"]["nginx"]}
     results["serving"] = caddy_setups + nginx_setups
+    results["disruption"] = disrupted
     results["provisioning_s"] = {
         "site.yml on a fresh lab host": spread([fresh]),
         "site.yml again, nothing to change": spread(noop),
@@ -168,7 +258,7 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
     out = {
         setup["name"]: round(setup["rps"]["median"] / alone[setup["workers"]], 2)
         for setup in setups
-        if setup["workers"] in alone
+        if setup["workers"] in alone and not setup["name"].startswith("uvicorn alone")
     }
     one = alone.get(1)
     many = max(alone)
@@ -215,15 +305,60 @@ def markdown(results: dict[str, Any]) -> str:
             f"{ratio[setup['name']]}×" if setup["name"] in ratio else "-",
         ]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
-    efficiency = [
-        f"{name}: {value}" for name, value in ratio.items() if name.startswith("replication")
-    ]
-    lines += ["", *[f"Replication efficiency, {text}." for text in efficiency], ""]
+    lines.append("")
+    for name, value in ratio.items():
+        if name.startswith("replication efficiency "):
+            formula = name.removeprefix("replication efficiency ")
+            lines += [f"Replication efficiency of uvicorn alone, {formula}: {value}.", ""]
+    disrupted = results.get("disruption", {})
+    if disrupted:
+        lines += [
+            f"Under steady load ({LOAD_PER_SECOND} requests/s from hey on the host,"
+            " 8 connections) while the event runs from the controller: the toolkit's front"
+            " over HTTPS, and the usual unit (uvicorn binding 127.0.0.1:8002 with the same"
+            " workers, as deployment guides write it).",
+            "",
+            "| Event | Requests failed | Longest request ms | p99 ms | Event took s |",
+            "|---|---|---|---|---|",
+        ]
+        for name, case in disrupted.items():
+            lines.append(
+                f"| {name} | {range_text(case['failed'])} of {max(case['sent']):,}"
+                f" | {range_text(case['max_ms'])} | {range_text(case['p99_ms'])}"
+                f" | {range_text(case['event_s'])} |"
+            )
+        lines += ["", "![Latency during a deploy and a restart](bench/results/disruption.png)", ""]
     lines += ["| Provisioning the lab host | Seconds (median, lowest–highest) |", "|---|---|"]
     for name, seconds in results["provisioning_s"].items():
         lines.append(f"| {name} | {seconds['median']} ({seconds['min']}–{seconds['max']}) |")
     lines += ["", "![Requests/s per setup](bench/results/serving.png)"]
     return "\n".join(lines) + "\n"
+
+
+def range_text(figure: dict[str, Any]) -> str:
+    """A median with its lowest and highest, as the tables print them."""
+    if figure["min"] == figure["max"]:
+        return f"{figure['median']:g}"
+    return f"{figure['median']:g} ({figure['min']:g}–{figure['max']:g})"
+
+
+def plot_disruption(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 3.5))
+    for name, case in results["disruption"].items():
+        if case["timeline"]:
+            seconds, latency = zip(*case["timeline"], strict=True)
+            axes.plot(seconds, latency, label=name, linewidth=1)
+    axes.set_yscale("log")
+    axes.set_xlabel("seconds since the load started (the event starts at about 3 s)")
+    axes.set_ylabel("longest request per 0.1 s, ms")
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
@@ -256,6 +391,8 @@ def write(results: dict[str, Any]) -> None:
     table = markdown(results)
     (RESULTS / "latest.md").write_text(table)
     plot(results, RESULTS / "serving.png")
+    if results.get("disruption"):
+        plot_disruption(results, RESULTS / "disruption.png")
     readme = README.read_text()
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
     if not pattern.search(readme):
