@@ -1,0 +1,49 @@
+"""bench.py's arithmetic: what the README's table says must follow from what was measured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from scripts import load_script
+
+bench = load_script(Path(__file__).resolve().parents[1] / "bench/bench.py", "bench")
+
+
+def setup(name: str, workers: int, rps: list[float]) -> dict[str, Any]:
+    return {"name": name, "workers": workers, "rps": bench.spread(rps)}
+
+
+def test_memory_takes_the_workers_median_and_sums_the_front() -> None:
+    processes = [
+        "app 30000 python uvicorn server.app:app --fd 3 --workers 2",
+        "app 10000 python -c from multiprocessing.resource_tracker import main",
+        "app 40960 python -c from multiprocessing.spawn import spawn_main",
+        "app 61440 python -c from multiprocessing.spawn import spawn_main",
+        "front 10240 nginx: master process",
+        "front 20480 nginx: worker process",
+    ]
+    assert bench.memory(processes) == {"worker": 50.0, "front": 30.0}
+
+
+def test_memory_of_a_single_worker_is_its_main_process() -> None:
+    assert bench.memory(["app 20480 python uvicorn server.app:app --workers 1"]) == {"worker": 20.0}
+
+
+def test_ratios_compare_each_front_with_uvicorn_alone_with_the_same_workers() -> None:
+    results = {
+        "serving": [
+            setup("uvicorn alone, 1 worker", 1, [1000, 1100, 900]),
+            setup("uvicorn alone, 2 workers", 2, [1500, 1600, 1400]),
+            setup("HTTPS through Caddy", 2, [450, 500, 400]),
+        ]
+    }
+    assert bench.ratios(results) == {
+        "HTTPS through Caddy": 0.3,
+        "replication efficiency rps(2) / (2 x rps(1))": 0.75,
+    }
+
+
+def test_range_text_gives_the_median_and_the_extremes() -> None:
+    assert bench.range_text(bench.spread([3, 1, 2])) == "2 (1–3)"
+    assert bench.range_text(bench.spread([0, 0, 0])) == "0"
