@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 INVENTORY = ROOT / "bench/inventory"
 RESULTS = ROOT / "bench/results"
@@ -33,17 +35,25 @@ README = ROOT / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
-def playbook(path: str, *extra: str) -> None:
+# Serving and the single-host times are measured on the first host; the
+# others only show how provisioning times grow with the number of hosts.
+HOSTS = list(yaml.safe_load((INVENTORY / "hosts.yml").read_text())["web"]["hosts"])
+FIRST = HOSTS[0]
+
+
+def playbook(path: str, *extra: str, limit: str | None = FIRST) -> None:
     """Run a playbook against the bench inventory; its output goes to the log."""
     command = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / path), *extra]
+    if limit:
+        command += ["--limit", limit]
     print("+", " ".join(command[1:]), flush=True)
     with open(RESULTS / "bench.log", "a") as log:
         subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True)
 
 
-def timed(path: str, *extra: str) -> float:
+def timed(path: str, *extra: str, limit: str | None = FIRST) -> float:
     start = time.monotonic()
-    playbook(path, *extra)
+    playbook(path, *extra, limit=limit)
     return round(time.monotonic() - start, 1)
 
 
@@ -164,7 +174,7 @@ def restart(unit: str) -> list[str]:
 
 def disruption(reps: int, deploy_s: float, scratch: Path) -> dict[str, Any]:
     """Failed and longest requests during deploys, rollbacks and restarts, and without."""
-    front, usual = "https://bench1/", "http://127.0.0.1:8002/"
+    front, usual = f"https://{FIRST}/", "http://127.0.0.1:8002/"
     cases: dict[str, tuple[str, float, list[str] | None]] = {
         "toolkit, no event": (front, 20, None),
         "toolkit: deploy.yml, a new release": (
@@ -206,12 +216,17 @@ def measure(reps: int) -> dict[str, Any]:
     }
     with tempfile.TemporaryDirectory() as scratch:
         try:
-            playbook("playbooks/lab.yml")
+            playbook("playbooks/lab.yml", limit=None)
+            redeploy = ("playbooks/deploy.yml", "-e", "app__redeploy=true")
             fresh = timed("site.yml")
             noop = [timed("site.yml") for _ in range(reps)]
-            deploy = [
-                timed("playbooks/deploy.yml", "-e", "app__redeploy=true") for _ in range(reps)
-            ]
+            deploy = [timed(*redeploy) for _ in range(reps)]
+            # The same on every host at once: Ansible runs the hosts in parallel.
+            others = "!" + FIRST
+            fresh_others = timed("site.yml", limit=others)
+            noop_all = [timed("site.yml", limit=None) for _ in range(reps)]
+            deploy_all = [timed(*redeploy, limit=None) for _ in range(reps)]
+            playbook("playbooks/lab.yml", "-e", "lab__state=absent", limit=others)
             caddy_file = Path(scratch, "caddy.json")
             playbook(
                 "bench/serve.yml",
@@ -235,16 +250,20 @@ def measure(reps: int) -> dict[str, Any]:
                 '{"bench_setups": ["front"]}',
             )
         finally:
-            playbook("playbooks/lab.yml", "-e", "lab__state=absent")
+            playbook("playbooks/lab.yml", "-e", "lab__state=absent", limit=None)
         caddy_how, *caddy_setups = serving(caddy_file)
         nginx_how, *nginx_setups = serving(nginx_file)
     results["how"] = caddy_how | {"nginx": nginx_how["facts"]["nginx"]}
     results["serving"] = caddy_setups + nginx_setups
     results["disruption"] = disrupted
+    hosts = len(HOSTS)
     results["provisioning_s"] = {
         "site.yml on a fresh lab host": spread([fresh]),
+        f"site.yml on {hosts - 1} fresh lab hosts at once": spread([fresh_others]),
         "site.yml again, nothing to change": spread(noop),
+        f"site.yml again on {hosts} hosts, nothing to change": spread(noop_all),
         "deploy.yml, a new release": spread(deploy),
+        f"deploy.yml on {hosts} hosts, a new release": spread(deploy_all),
         "site.yml switching the front from Caddy to Nginx": spread([switch]),
     }
     return results
