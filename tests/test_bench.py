@@ -47,3 +47,16 @@ def test_ratios_compare_each_front_with_uvicorn_alone_with_the_same_workers() ->
 def test_range_text_gives_the_median_and_the_extremes() -> None:
     assert bench.range_text(bench.spread([3, 1, 2])) == "2 (1–3)"
     assert bench.range_text(bench.spread([0, 0, 0])) == "0"
+
+
+def test_each_event_is_compared_with_the_same_server_under_load_alone() -> None:
+    def case(url: str, longest: list[float], took: list[float]) -> dict[str, Any]:
+        return {"url": url, "max_ms": bench.spread(longest), "event_s": bench.spread(took)}
+
+    disrupted = {
+        "toolkit, no event": case("https://a/", [20, 30, 25], [0, 0, 0]),
+        "toolkit: deploy": case("https://a/", [100, 400, 200], [9, 10, 11]),
+        "usual, no event": case("http://b/", [5, 5, 5], [0, 0, 0]),
+        "usual: restart": case("http://b/", [1500, 1500, 1500], [1, 1, 1]),
+    }
+    assert bench.longer_than_quiet(disrupted) == {"toolkit: deploy": 175, "usual: restart": 1495}

@@ -10,6 +10,8 @@ Installed root-owned as /srv/NAME/app-state.py (stdlib only, Python 3.9+).
     prune ...            as the app's user: remove the backups not named
     restore-pending ...  as the app, in its unit's sandbox (ExecStartPre=):
                          put back the backup that a rollback asked for
+    wait-ready ...       as root: wait until every worker of a started unit
+                         accepts connections (a restart's handover)
 
 Whatever reads or writes the state directory or the backups runs as the
 app's user, never as root: a link that the app's user plants there can then
@@ -260,6 +262,62 @@ def serving(unit: str, changed_files: list[str]) -> dict[str, Any]:
     return {"pid": pid, "release": release, "stale": stale}
 
 
+# What uvicorn logs in each worker: after importing the app, when its lifespan
+# startup begins, and once the worker is about to accept connections.
+STARTED = "Started server process"
+WAITING = "Waiting for application startup."
+COMPLETE = "Application startup complete."
+FAILED = "Application startup failed."
+
+
+def workers_ready(log: list[str]) -> int:
+    """How many workers of one start of uvicorn accept connections.
+
+    With the app's lifespan on (uvicorn's default is auto), a worker is ready
+    when its startup completes; with --lifespan off uvicorn says nothing after
+    "Started server process", which the caller then confirms on a second look.
+    """
+    if any(WAITING in line for line in log):
+        return sum(COMPLETE in line for line in log)
+    return sum(STARTED in line for line in log)
+
+
+def unit_log(invocation: str) -> list[str]:
+    match = "_SYSTEMD_INVOCATION_ID=" + invocation
+    result = subprocess.run(
+        ["journalctl", "--quiet", "--no-pager", "--output=cat", match],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return result.stdout.splitlines()
+
+
+def wait_ready(args: argparse.Namespace) -> str:
+    """Wait until --workers workers of the unit's current start are ready."""
+    deadline = time.monotonic() + args.timeout
+    seen_ready = False
+    while True:
+        properties = systemd_properties(args.unit, ["InvocationID", "ActiveState", "SubState"])
+        log = unit_log(properties["InvocationID"]) if properties.get("InvocationID") else []
+        state = f"{properties.get('ActiveState')}/{properties.get('SubState')}"
+        running = properties.get("ActiveState") in ("active", "activating")
+        if not running or any(FAILED in line for line in log):
+            raise StateError(f"{args.unit} is {state}: " + " | ".join(log[-5:]))
+        ready = workers_ready(log)
+        if ready >= args.workers:
+            # Without lifespan lines, one more look: a worker may be between its lines.
+            if seen_ready or any(WAITING in line for line in log):
+                return f"{args.unit}: {ready} of {args.workers} worker(s) ready"
+            seen_ready = True
+        else:
+            seen_ready = False
+        if time.monotonic() > deadline:
+            waited = f"after {args.timeout:g} s ({state})"
+            raise StateError(f"{args.unit}: {ready} of {args.workers} worker(s) ready {waited}")
+        time.sleep(0.1)
+
+
 def link_release(path: Path) -> str:
     return os.path.basename(os.readlink(path)) if path.is_symlink() else ""
 
@@ -330,6 +388,11 @@ def build_parser() -> argparse.ArgumentParser:
     command = commands.add_parser("restore-pending", help="as the app, before it starts")
     command.add_argument("--pending", required=True, help="root's file naming the backup")
     command.add_argument("--backups", required=True)
+
+    command = commands.add_parser("wait-ready", help="as root: wait for a unit's workers")
+    command.add_argument("--unit", required=True)
+    command.add_argument("--workers", type=int, required=True)
+    command.add_argument("--timeout", type=float, required=True, help="seconds")
     return parser
 
 
@@ -344,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(verify(args)))
         elif args.command == "prune":
             print(json.dumps(prune(args)))
+        elif args.command == "wait-ready":
+            print(wait_ready(args))
         else:
             message = restore_pending(args)
             if message:
