@@ -56,7 +56,7 @@ molecule: venv
 test: lint unit molecule
 
 # A qemu VM, under software emulation where KVM cannot run guests: far
-# slower than the containers, so not part of `make test`.
+# slower than the containers, so not part of `make test` (CI runs it after).
 test-vm: venv
 	molecule test --scenario-name vm
 

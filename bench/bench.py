@@ -70,6 +70,7 @@ def spread(values: Sequence[float]) -> dict[str, Any]:
 def serving(path: Path) -> list[dict[str, Any]]:
     """The setups measured by serve.yml, each with its figures summarised."""
     measured = json.loads(path.read_text())
+    cpus = int(measured["facts"]["cpus"])
     setups = []
     for setup in measured["setups"]:
         runs = setup["runs"]
@@ -89,6 +90,13 @@ def serving(path: Path) -> list[dict[str, Any]]:
                     for kind in ("connect", "read", "write", "timeout", "status")
                 ),
                 "memory_mb": memory(setup["processes"]),
+                # The share of the host's CPU time that the load generator took.
+                "load_cpu_share": spread(
+                    [
+                        round(run["load_cpu_s"] / (run["duration_us"] / 1e6) / cpus, 2)
+                        for run in runs
+                    ]
+                ),
             }
         )
     return [
@@ -318,11 +326,13 @@ def markdown(results: dict[str, Any]) -> str:
         " the workers share the same CPUs."
         f" uvicorn {facts['uvicorn']} (Python {facts['python']}, uvloop and httptools),"
         f" Caddy {facts['caddy'] or '-'}, Nginx {how['nginx'] or '-'}."
-        f" `GET /` of the bundled server; median of {reps} runs, lowest and highest in brackets.",
+        f" `GET /` of the bundled server; median of {reps} runs, lowest and highest in brackets."
+        ' "CPU taken by wrk": the share of the host\'s CPU time that wrk used itself'
+        " (its rusage), which the front and the workers did not have.",
         "",
         "| Setup | Workers | Requests/s | p50 ms | p99 ms | max ms | Errors"
-        " | MB per worker | MB front | vs uvicorn alone |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        " | MB per worker | MB front | CPU taken by wrk | vs uvicorn alone |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     ratio = ratios(results)
     for setup in results["serving"]:
@@ -338,6 +348,7 @@ def markdown(results: dict[str, Any]) -> str:
             f"{setup['errors']} of {setup['requests']:,}",
             mem.get("worker", "-"),
             mem.get("front", "-"),
+            f"{setup['load_cpu_share']['median']:.0%}" if "load_cpu_share" in setup else "-",
             f"{ratio[setup['name']]}×" if setup["name"] in ratio else "-",
         ]
         lines.append("| " + " | ".join(str(cell) for cell in cells) + " |")
