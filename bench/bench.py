@@ -41,20 +41,69 @@ HOSTS = list(yaml.safe_load((INVENTORY / "hosts.yml").read_text())["web"]["hosts
 FIRST = HOSTS[0]
 
 
-def playbook(path: str, *extra: str, limit: str | None = FIRST) -> None:
-    """Run a playbook against the bench inventory; its output goes to the log."""
+def playbook(
+    path: str, *extra: str, limit: str | None = FIRST, task_times: Path | None = None
+) -> None:
+    """Run a playbook against the bench inventory; its output goes to the log.
+
+    With task_times, the run writes each task's wall time there (callback_plugins/).
+    """
     command = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / path), *extra]
     if limit:
         command += ["--limit", limit]
+    env = dict(os.environ)
+    if task_times:
+        env |= {
+            "ANSIBLE_CALLBACK_PLUGINS": str(ROOT / "bench/callback_plugins"),
+            "ANSIBLE_CALLBACKS_ENABLED": "task_times",
+            "BENCH_TASK_TIMES": str(task_times),
+        }
     print("+", " ".join(command[1:]), flush=True)
     with open(RESULTS / "bench.log", "a") as log:
-        subprocess.run(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=True)
+        subprocess.run(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
 
 
-def timed(path: str, *extra: str, limit: str | None = FIRST) -> float:
+def timed(
+    path: str, *extra: str, limit: str | None = FIRST, task_times: Path | None = None
+) -> float:
     start = time.monotonic()
-    playbook(path, *extra, limit=limit)
+    playbook(path, *extra, limit=limit, task_times=task_times)
     return round(time.monotonic() - start, 1)
+
+
+# Actions that run on the controller alone: no round trip to the host.
+CONTROLLER_ACTIONS = {
+    "assert",
+    "debug",
+    "fail",
+    "meta",
+    "set_fact",
+    "include_tasks",
+    "import_tasks",
+    "include_role",
+    "import_role",
+    "include_vars",
+    "validate_argument_spec",
+}
+
+
+def task_profile(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """How a run's time splits between tasks that reach the host and the rest."""
+    ran = [task for task in tasks if not task.get("skipped")]
+    on_host = [
+        task
+        for task in ran
+        if task["action"].rsplit(".", 1)[-1] not in CONTROLLER_ACTIONS and not task["delegated"]
+    ]
+    return {
+        "tasks": len(tasks),
+        "skipped": len(tasks) - len(ran),
+        "on_host": len(on_host),
+        "on_host_s": round(sum(task["seconds"] for task in on_host), 1),
+        "rest_s": round(
+            sum(task["seconds"] for task in tasks) - sum(task["seconds"] for task in on_host), 1
+        ),
+    }
 
 
 def spread(values: Sequence[float]) -> dict[str, Any]:
@@ -241,8 +290,12 @@ def measure(reps: int) -> dict[str, Any]:
             playbook("playbooks/lab.yml", limit=None)
             redeploy = ("playbooks/deploy.yml", "-e", "app__redeploy=true")
             fresh = timed("site.yml")
-            noop = [timed("site.yml") for _ in range(reps)]
-            deploy = [timed(*redeploy) for _ in range(reps)]
+            noop_times = Path(scratch, "noop-tasks.json")
+            noop = [timed("site.yml", task_times=noop_times) for _ in range(reps)]
+            noop_profile = task_profile(json.loads(noop_times.read_text()))
+            deploy_times = Path(scratch, "deploy-tasks.json")
+            deploy = [timed(*redeploy, task_times=deploy_times) for _ in range(reps)]
+            deploy_profile = task_profile(json.loads(deploy_times.read_text()))
             # The same on every host at once: Ansible runs the hosts in parallel.
             others = "!" + FIRST
             fresh_others = timed("site.yml", limit=others)
@@ -287,6 +340,11 @@ def measure(reps: int) -> dict[str, Any]:
         "deploy.yml, a new release": spread(deploy),
         f"deploy.yml on {hosts} hosts, a new release": spread(deploy_all),
         "site.yml switching the front from Caddy to Nginx": spread([switch]),
+    }
+    # The last repetition of each, task by task.
+    results["provisioning_tasks"] = {
+        "site.yml again, nothing to change": noop_profile,
+        "deploy.yml, a new release": deploy_profile,
     }
     return results
 
@@ -380,6 +438,14 @@ def markdown(results: dict[str, Any]) -> str:
     lines += ["| Provisioning the lab host | Seconds (median, lowest–highest) |", "|---|---|"]
     for name, seconds in results["provisioning_s"].items():
         lines.append(f"| {name} | {seconds['median']} ({seconds['min']}–{seconds['max']}) |")
+    for name, profile in results.get("provisioning_tasks", {}).items():
+        each = profile["on_host_s"] / profile["on_host"] if profile["on_host"] else 0
+        lines += [
+            "",
+            f"{name} (its last run, task by task): {profile['tasks']} tasks, {profile['skipped']}"
+            f" of them skipped; the {profile['on_host']} that reached the host took"
+            f" {profile['on_host_s']} s ({each:.2f} s each), all the others {profile['rest_s']} s.",
+        ]
     lines += ["", "![Requests/s per setup](bench/results/serving.png)"]
     return "\n".join(lines) + "\n"
 

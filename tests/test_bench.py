@@ -60,3 +60,24 @@ def test_each_event_is_compared_with_the_same_server_under_load_alone() -> None:
         "usual: restart": case("http://b/", [1500, 1500, 1500], [1, 1, 1]),
     }
     assert bench.longer_than_quiet(disrupted) == {"toolkit: deploy": 175, "usual: restart": 1495}
+
+
+def test_task_profile_counts_only_tasks_that_ran_on_the_host_as_round_trips() -> None:
+    def task(action: str, seconds: float, **flags: bool) -> dict[str, Any]:
+        return {"name": action, "action": action, "seconds": seconds, "delegated": False} | flags
+
+    tasks = [
+        task("ansible.builtin.template", 0.5),
+        task("ansible.builtin.command", 0.4),
+        task("ansible.builtin.command", 0.01, skipped=True),
+        task("ansible.builtin.set_fact", 0.02),
+        task("assert", 0.01),
+        task("ansible.builtin.command", 1.5, delegated=True),
+    ]
+    assert bench.task_profile(tasks) == {
+        "tasks": 6,
+        "skipped": 1,
+        "on_host": 2,
+        "on_host_s": 0.9,
+        "rest_s": 1.5,
+    }
