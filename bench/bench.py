@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -324,12 +325,26 @@ def measure(reps: int) -> dict[str, Any]:
                 "-e",
                 '{"bench_setups": ["front"]}',
             )
+            # A Django project beside the bundled server: its workers' memory and speed.
+            django_file = Path(scratch, "django.json")
+            playbook("site.yml", "-e", json.dumps(django_settings()))
+            playbook(
+                "bench/serve.yml",
+                "-e",
+                f"bench_output={django_file}",
+                "-e",
+                f"bench_reps={reps}",
+                "-e",
+                '{"bench_setups": ["uvicorn"], "app__name": "mysite"}',
+            )
         finally:
             playbook("playbooks/lab.yml", "-e", "lab__state=absent", limit=None)
         caddy_how, *caddy_setups = serving(caddy_file)
         nginx_how, *nginx_setups = serving(nginx_file)
+        _, *django_setups = serving(django_file)
     results["how"] = caddy_how | {"nginx": nginx_how["facts"]["nginx"]}
     results["serving"] = caddy_setups + nginx_setups
+    results["django"] = django_setups
     results["disruption"] = disrupted
     hosts = len(HOSTS)
     results["provisioning_s"] = {
@@ -347,6 +362,28 @@ def measure(reps: int) -> dict[str, Any]:
         "deploy.yml, a new release": deploy_profile,
     }
     return results
+
+
+def django_settings() -> dict[str, Any]:
+    """site.yml's settings for the test suite's Django project, as a second app on the host.
+
+    The front stays Nginx, as the serving measurements left it.
+    """
+    return {
+        "app__name": "mysite",
+        "app__source": str(ROOT / "tests/apps/mysite"),
+        "app__module": "mysite.asgi:application",
+        "app__migrate_command": "python -m django migrate --noinput",
+        "app__health_path": "/healthz/",
+        # wrk asks uvicorn alone at 127.0.0.1.
+        "app__env": {
+            "DJANGO_SETTINGS_MODULE": "mysite.settings",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        },
+        "app__secrets": {"DJANGO_SECRET_KEY": secrets.token_urlsafe(40)},
+        "proxy__server": "nginx",
+        "proxy__tls": "selfsigned",
+    }
 
 
 def ratios(results: dict[str, Any]) -> dict[str, float]:
@@ -415,6 +452,16 @@ def markdown(results: dict[str, Any]) -> str:
         if name.startswith("replication efficiency "):
             formula = name.removeprefix("replication efficiency ")
             lines += [f"Replication efficiency of uvicorn alone, {formula}: {value}.", ""]
+    for setup in results.get("django", []):
+        lines += [
+            f"The Django project of the tests (`tests/apps/mysite`, `GET /` answering JSON) under"
+            f" uvicorn alone with {setup['workers']} worker(s), measured the same way:"
+            f" {setup['rps']['median']:,} requests/s"
+            f" ({setup['rps']['min']:,}–{setup['rps']['max']:,}),"
+            f" p99 {setup['p99_ms']['median']:.1f} ms, {setup['errors']} errors,"
+            f" {setup['memory_mb'].get('worker', '-')} MB per worker.",
+            "",
+        ]
     disrupted = results.get("disruption", {})
     if disrupted:
         lines += [
