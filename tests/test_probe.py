@@ -32,7 +32,26 @@ def test_reports_the_host_as_json() -> None:
         "arch",
         "cpus",
         "memory_mb",
+        "account",
     }
+    assert facts["account"] is None
+
+
+def test_reports_the_account_of_a_name() -> None:
+    """The app's name: whose account it is, if any (the role refuses another's)."""
+    result = subprocess.run(
+        [sys.executable, str(PROBE), "root"], capture_output=True, text=True, check=True
+    )
+    root = json.loads(result.stdout)["account"]
+    assert root["user"]["home"] == "/root"
+    assert "members" in root["group"]
+    result = subprocess.run(
+        [sys.executable, str(PROBE), "no-such-account-here"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(result.stdout)["account"] == {"user": None, "group": None}
 
 
 def test_a_host_it_cannot_read_is_one_line_on_stderr(

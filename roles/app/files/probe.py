@@ -11,9 +11,11 @@ exit status 1 when the host cannot be read.
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import platform
+import pwd
 import sys
 from typing import Any
 
@@ -32,7 +34,21 @@ def memory_mb() -> int:
     raise ProbeError(f"{MEMINFO} has no MemTotal line")
 
 
-def probe() -> dict[str, Any]:
+def account(name: str) -> dict[str, Any]:
+    """The user and the group of that name, as home and shell, and members; None if absent."""
+    try:
+        user = pwd.getpwnam(name)
+        found_user: dict[str, Any] | None = {"home": user.pw_dir, "shell": user.pw_shell}
+    except KeyError:
+        found_user = None
+    try:
+        found_group: dict[str, Any] | None = {"members": grp.getgrnam(name).gr_mem}
+    except KeyError:
+        found_group = None
+    return {"user": found_user, "group": found_group}
+
+
+def probe(name: str | None = None) -> dict[str, Any]:
     glibc = platform.libc_ver()[1]
     if not glibc:
         # Wheels are chosen by glibc version; without one none can be picked.
@@ -44,12 +60,15 @@ def probe() -> dict[str, Any]:
         # What `nproc` counts: the CPUs this process may run on.
         "cpus": len(os.sched_getaffinity(0)),
         "memory_mb": memory_mb(),
+        # Whether the app's account exists already, and whose it looks like.
+        "account": account(name) if name else None,
     }
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
     try:
-        facts = probe()
+        facts = probe(args[0] if args else None)
     except (OSError, ValueError, ProbeError) as exc:
         print(f"probe.py: error: {exc}", file=sys.stderr)
         return 1

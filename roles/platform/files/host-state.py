@@ -79,10 +79,14 @@ def unit_states(units: list[str]) -> dict[str, dict[str, str]]:
         check=True,
     ).stdout
     # One block per unit, in the order asked, separated by blank lines.
-    blocks = [dict(line.split("=", 1) for line in block.splitlines()) for block in shown.split("\n\n")]
+    blocks = [
+        dict(line.split("=", 1) for line in block.splitlines()) for block in shown.split("\n\n")
+    ]
+    if len(blocks) != len(units):
+        raise ValueError(f"systemctl show gave {len(blocks)} units for the {len(units)} asked")
     return {
         unit: {"active": block.get("ActiveState", ""), "enabled": block.get("UnitFileState", "")}
-        for unit, block in zip(units, blocks)
+        for unit, block in zip(units, blocks)  # noqa: B905 (zip's strict= needs Python 3.10)
     }
 
 
