@@ -9,10 +9,14 @@ from collections.abc import Sequence
 
 from server import __version__
 from server.db.engine import describe_error
-from server.db.migrations import read_revision, upgrade
+from server.db.migrations import MigrationLocked, read_revision, upgrade
 from server.settings import Settings, SettingsError, configure_logging
 
 log = logging.getLogger(__name__)
+
+# sysexits.h's EX_TEMPFAIL: another migration holds the lock, and the same
+# command may succeed once it has finished. Other failures exit with 1.
+EXIT_LOCKED = 75
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -47,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="upgrade the database schema",
         description="Upgrade the database to the newest schema revision, or to --revision. "
         "Creates a SQLite database (and its directory) if missing. "
-        "Does nothing when the database is already there.",
+        "Does nothing when the database is already there. On PostgreSQL, exits with "
+        f"status {EXIT_LOCKED} at once when another migration of the database is running.",
     )
     migrate.add_argument(
         "--revision",
@@ -77,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     try:
         return int(args.func(settings, args))
+    except MigrationLocked as exc:
+        # Not a fault of this host: say so, and let a deploy tool tell it apart.
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except Exception as exc:
         # Operators and deploy tools read stderr; a traceback is for debugging.
         log.debug("%s failed", args.command, exc_info=True)

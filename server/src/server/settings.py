@@ -31,7 +31,10 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     database_url: str
-    """SQLAlchemy URL of the database (``DATABASE_URL``)."""
+    """SQLAlchemy URL of the database (``DATABASE_URL``), as given.
+
+    ``postgresql://`` is opened with psycopg 3 (see ``server.db.engine.engine_url``).
+    """
 
     release: str = DEFAULT_RELEASE
     """Identifier of the deployed release (``APP_RELEASE``)."""
@@ -72,8 +75,8 @@ def _database_url(environ: Mapping[str, str]) -> str:
     except ArgumentError:
         # Name the variable but never echo its value: it may hold a password.
         raise SettingsError(
-            "DATABASE_URL is not a valid SQLAlchemy URL "
-            "(expected dialect[+driver]://user:password@host/dbname or sqlite:////path)"
+            "DATABASE_URL is not a valid SQLAlchemy URL (expected "
+            "postgresql://user:password@host/dbname, dialect[+driver]://... or sqlite:////path)"
         ) from None
     return url
 

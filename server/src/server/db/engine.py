@@ -1,7 +1,8 @@
 """Database engines: one for reading and writing, one for looking only.
 
 SQLite files are opened in WAL mode with a busy timeout, network databases
-with a connect timeout, and URLs are described without their password.
+with a connect timeout, ``postgresql://`` URLs with psycopg 3, and URLs are
+described without their password.
 """
 
 from __future__ import annotations
@@ -30,7 +31,24 @@ _CONNECT_TIMEOUT_ARGS = {
     "mysqldb": "connect_timeout",
 }
 
+# The driver for a URL that names a database but no driver. psycopg 3 is the
+# PostgreSQL driver this package depends on (its binary wheels bundle libpq, so
+# a host needs neither a compiler nor libpq); SQLAlchemy 2.0 would pick
+# psycopg2 for ``postgresql://``, which is not installed (2.1 picks psycopg).
+# ``postgresql://`` is what users and deploy tools write, so it must work as is.
+_DEFAULT_DRIVERS = {"postgresql": "psycopg"}
+
 _TRUE = {"1", "true", "yes", "on", "t", "y"}
+
+
+def engine_url(url: str | URL) -> URL:
+    """The URL as the engines open it: ``postgresql://`` gets the psycopg driver.
+
+    A URL that names its driver (``postgresql+psycopg2://``) is kept as it is.
+    """
+    u = make_url(url)
+    driver = _DEFAULT_DRIVERS.get(u.drivername)
+    return u if driver is None else u.set(drivername=f"{u.drivername}+{driver}")
 
 
 def sqlite_file(url: str | URL) -> Path | None:
@@ -59,11 +77,14 @@ def _sqlite_path(database: str) -> Path | None:
 
 
 def describe(url: str | URL) -> str:
-    """A database URL that is safe to print: the password is masked."""
+    """A database URL that is safe to print: the password is masked.
+
+    The driver is the one the engines use, so a log line says what was opened.
+    """
     path = sqlite_file(url)
     if path is not None:
         return str(path)
-    return make_url(url).render_as_string(hide_password=True)
+    return engine_url(url).render_as_string(hide_password=True)
 
 
 def describe_error(exc: BaseException) -> str:
@@ -99,7 +120,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any, *, wal: bool) -> None:
 
 def make_engine(url: str | URL, **kwargs: Any) -> Engine:
     """An engine for reading and writing. SQLite files are put in WAL mode."""
-    u = make_url(url)
+    u = engine_url(url)
     engine = create_engine(u, **{**_engine_kwargs(u), **kwargs})
     if sqlite_file(u) is not None:
         event.listen(engine, "connect", lambda c, r: _sqlite_pragmas(c, r, wal=True))
@@ -113,10 +134,15 @@ def make_readonly_engine(url: str | URL) -> Engine:
     reports whether the database can be reached now, not whether it could be
     when the pool was filled.
     """
-    u = make_url(url)
+    u = engine_url(url)
     path = sqlite_file(u)
     if path is None:
-        return create_engine(u, poolclass=NullPool, **_engine_kwargs(u))
+        engine = create_engine(u, poolclass=NullPool, **_engine_kwargs(u))
+        if u.get_backend_name() == "postgresql":
+            # Every transaction starts READ ONLY: PostgreSQL's counterpart of
+            # SQLite's mode=ro below, so a check cannot write by mistake.
+            return engine.execution_options(postgresql_readonly=True)
+        return engine
     # SQLite's own URI syntax, opened in read-only mode: a missing file is an
     # error instead of a new empty database.
     ro = u.set(

@@ -13,6 +13,10 @@ smaller each without it (and the Mako templates it brings along).
 from __future__ import annotations
 
 import ast
+import hashlib
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, Connection
 
-from server.db.engine import describe, make_engine, make_readonly_engine, sqlite_file
+from server.db.engine import describe, engine_url, make_engine, make_readonly_engine, sqlite_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -32,9 +36,22 @@ VERSIONS_DIR = MIGRATIONS_DIR / "versions"
 # Alembic's default bookkeeping table, which env.py keeps.
 VERSION_TABLE = "alembic_version"
 
+# The PostgreSQL advisory lock that ``upgrade`` holds, a signed 64-bit key
+# derived from the app's name: every host that runs this app uses the same
+# one, so migrations of a shared database run one at a time. Advisory locks
+# belong to one database, so apps that share a server but not a database do
+# not get in each other's way.
+MIGRATION_LOCK_KEY = int.from_bytes(
+    hashlib.sha256(b"plainvm-server migrate").digest()[:8], "big", signed=True
+)
+
 
 class MigrationError(RuntimeError):
     """A migration cannot be run as asked."""
+
+
+class MigrationLocked(MigrationError):
+    """Another process is migrating the same database right now."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -143,7 +160,9 @@ def upgrade(url: str | URL, revision: str = "head") -> MigrationResult:
     """Upgrade the database to ``revision`` (default: the newest one).
 
     Running it again once the database is there does nothing. A SQLite
-    file and its directory are created when missing.
+    file and its directory are created when missing. On PostgreSQL it holds
+    the migration lock throughout, and raises ``MigrationLocked`` at once when
+    another process holds it.
     """
     from alembic import command
     from alembic.util import CommandError
@@ -163,9 +182,9 @@ def upgrade(url: str | URL, revision: str = "head") -> MigrationResult:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
 
-    engine = make_engine(url)
+    engine = make_engine(_named_url(url))
     try:
-        with engine.begin() as connection:
+        with engine.connect() as connection, _migration_lock(connection), connection.begin():
             before = current_revision(connection)
             if before is not None and _unknown(script, before):
                 raise MigrationError(
@@ -183,6 +202,78 @@ def upgrade(url: str | URL, revision: str = "head") -> MigrationResult:
     applied = [] if after == before else script.iterate_revisions(after, before or "base")
     steps = tuple((r.revision, (r.doc or "").strip()) for r in reversed(list(applied)))
     return MigrationResult(describe(url), before, after, steps)
+
+
+def _named_url(url: str | URL) -> URL:
+    """URL with a PostgreSQL ``application_name`` naming this host, unless it sets one.
+
+    Whoever finds the migration lock taken is told which host holds it.
+    """
+    u = engine_url(url)
+    if u.get_backend_name() != "postgresql" or "application_name" in u.query:
+        return u
+    # PostgreSQL keeps the first 63 bytes of the name.
+    return u.update_query_dict({"application_name": f"server migrate on {socket.gethostname()}"})
+
+
+@contextmanager
+def _migration_lock(connection: Connection) -> Iterator[None]:
+    """Hold the database's migration lock, or fail at once when another process holds it.
+
+    Only on PostgreSQL, where several hosts share one database. A SQLite file
+    belongs to one host, and its own write lock already keeps two migrations
+    apart there.
+
+    The lock is the session's, not a transaction's, so it covers whatever
+    transactions the migrations run in; it is released here, and by the
+    server when the connection drops, so a killed ``migrate`` never leaves it
+    behind. A second ``migrate`` fails instead of waiting: it would only find
+    the work done, or tie up a deploy for as long as the first one takes, and
+    two deploys migrating at once is something the operator should hear of.
+    """
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    key = {"key": MIGRATION_LOCK_KEY}
+    locked = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), key).scalar_one()
+    holder = "" if locked else _lock_holder(connection)
+    # End the transaction the query began; the session keeps the lock.
+    connection.commit()
+    if not locked:
+        raise MigrationLocked(
+            f"another migration of this database is running{holder}: it holds the migration "
+            f"lock (PostgreSQL advisory lock {MIGRATION_LOCK_KEY}); try again once it has finished"
+        )
+    try:
+        yield
+    finally:
+        # A connection that broke has taken the lock with it.
+        if not connection.invalidated:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+            connection.commit()
+
+
+def _lock_holder(connection: Connection) -> str:
+    """Who holds the migration lock, as " (host, PostgreSQL process)"; "" if it is not seen."""
+    # pg_locks shows a 64-bit advisory key as two unsigned halves (objsubid 1).
+    unsigned = MIGRATION_LOCK_KEY % 2**64
+    row = connection.execute(
+        text(
+            "SELECT l.pid, a.application_name FROM pg_locks l"
+            " LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
+            " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+            " AND l.classid::bigint = :high AND l.objid::bigint = :low"
+            " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        ),
+        {"high": unsigned >> 32, "low": unsigned & 0xFFFFFFFF},
+    ).first()
+    if row is None:
+        return ""
+    pid, application = row
+    # Other database users' application names are hidden from this one.
+    if not application:
+        return f" (PostgreSQL process {pid})"
+    return f" ({application}, PostgreSQL process {pid})"
 
 
 def _unknown(script: ScriptDirectory, revision: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from server.db.engine import make_engine
+from server.db.engine import engine_url, make_engine
 from server.settings import Settings
 
 config = context.config
@@ -34,7 +34,9 @@ def _run(connection: Connection) -> None:
 
 def run_migrations_offline() -> None:
     """Print the SQL instead of running it (``alembic upgrade --sql``)."""
-    context.configure(url=_database_url(), target_metadata=target_metadata, literal_binds=True)
+    # The same dialect as online: postgresql:// means psycopg (see engine_url).
+    url = engine_url(_database_url())
+    context.configure(url=url, target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
