@@ -88,6 +88,10 @@ CONTROLLER_ACTIONS = {
 }
 
 
+# How many of a run's longest tasks the results name.
+LONGEST_TASKS = 6
+
+
 def task_profile(tasks: list[dict[str, Any]]) -> dict[str, Any]:
     """How a run's time splits between tasks that reach the host and the rest."""
     ran = [task for task in tasks if not task.get("skipped")]
@@ -104,6 +108,11 @@ def task_profile(tasks: list[dict[str, Any]]) -> dict[str, Any]:
         "rest_s": round(
             sum(task["seconds"] for task in tasks) - sum(task["seconds"] for task in on_host), 1
         ),
+        # Where the time goes: the tasks that took longest, host or controller.
+        "longest": [
+            {"name": task["name"], "seconds": task["seconds"]}
+            for task in sorted(ran, key=lambda task: task["seconds"], reverse=True)[:LONGEST_TASKS]
+        ],
     }
 
 
@@ -493,6 +502,11 @@ def markdown(results: dict[str, Any]) -> str:
             f" of them skipped; the {profile['on_host']} that reached the host took"
             f" {profile['on_host_s']} s ({each:.2f} s each), all the others {profile['rest_s']} s.",
         ]
+        if profile.get("longest"):
+            longest = ", ".join(
+                f"{task['name']} ({task['seconds']:.2f} s)" for task in profile["longest"]
+            )
+            lines[-1] += f" The longest: {longest}."
     lines += ["", "![Requests/s per setup](bench/results/serving.png)"]
     return "\n".join(lines) + "\n"
 

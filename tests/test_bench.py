@@ -80,4 +80,11 @@ def test_task_profile_counts_only_tasks_that_ran_on_the_host_as_round_trips() ->
         "on_host": 2,
         "on_host_s": 0.9,
         "rest_s": 1.5,
+        "longest": [
+            {"name": "ansible.builtin.command", "seconds": 1.5},
+            {"name": "ansible.builtin.template", "seconds": 0.5},
+            {"name": "ansible.builtin.command", "seconds": 0.4},
+            {"name": "ansible.builtin.set_fact", "seconds": 0.02},
+            {"name": "assert", "seconds": 0.01},
+        ],
     }
