@@ -48,3 +48,19 @@ def test_serving_does_not_load_alembic(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_a_newer_release_schema_is_ready_an_older_one_is_not(tmp_path: Path) -> None:
+    """During a rolling deploy the new release migrates first: the old one
+    stays ready on a revision it does not know, but not on an older one."""
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    upgrade(url)
+    older = ReadinessCheck(url, "0001", frozenset({"0001"}))
+    newer = ReadinessCheck(url, "0003", frozenset({"0001", "0002", "0003"}))
+    try:
+        assert older.check() == Readiness(True, HEAD)
+        result = newer.check()
+        assert (result.ready, result.revision) == (False, HEAD)
+    finally:
+        older.close()
+        newer.close()

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from server.db.engine import describe
-from server.db.migrations import head_revision
+from server.db.migrations import head_revision, known_revisions
 from server.db.readiness import ReadinessCheck
 from server.settings import Settings, configure_logging
 
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     if settings is None:
         settings = Settings.from_env()
     configure_logging(settings)
-    readiness = ReadinessCheck(settings.database_url, head_revision())
+    readiness = ReadinessCheck(settings.database_url, head_revision(), known_revisions())
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

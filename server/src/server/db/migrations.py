@@ -83,6 +83,20 @@ def head_revision() -> str:
     rather than through Alembic (see the module docstring); the tests check
     that Alembic agrees.
     """
+    parents = _revision_parents()
+    built_upon = {parent for down in parents.values() for parent in down}
+    heads = sorted(set(parents) - built_upon)
+    if len(heads) != 1:
+        raise MigrationError(f"expected one newest migration, found {heads or 'none'}")
+    return heads[0]
+
+
+def known_revisions() -> frozenset[str]:
+    """Every revision of the packaged migrations, read as head_revision() does."""
+    return frozenset(_revision_parents())
+
+
+def _revision_parents() -> dict[str, tuple[str, ...]]:
     parents: dict[str, tuple[str, ...]] = {}
     for path in sorted(VERSIONS_DIR.glob("*.py")):
         if path.name.startswith("__"):  # Alembic skips __init__.py too
@@ -93,11 +107,7 @@ def head_revision() -> str:
         down = found.get("down_revision") or ()
         # A merge revision names several parents; an ordinary one names one.
         parents[found["revision"]] = (down,) if isinstance(down, str) else tuple(down)
-    built_upon = {parent for down in parents.values() for parent in down}
-    heads = sorted(set(parents) - built_upon)
-    if len(heads) != 1:
-        raise MigrationError(f"expected one newest migration, found {heads or 'none'}")
-    return heads[0]
+    return parents
 
 
 def _module_constants(path: Path, names: tuple[str, ...]) -> dict[str, Any]:

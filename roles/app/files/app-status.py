@@ -1,0 +1,208 @@
+#!/usr/bin/python3 -I
+"""What the app is doing now, as JSON: for playbooks/status.yml.
+
+Run as root (the record of switches is root's alone), it reads and changes
+nothing: the `current` and `previous` links, the record of switches, the
+app's unit as systemd describes it, and the processes in its cgroup. It is
+sent to the host on stdin and run by the host's own Python, so that the
+status of a host costs one round trip, and it needs nothing but the standard
+library of Debian's Python (3.9 and newer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = __doc__.splitlines()[0]
+
+# What systemd says of the unit; `systemctl show` prints them as KEY=VALUE.
+PROPERTIES = [
+    "LoadState",
+    "ActiveState",
+    "SubState",
+    "ActiveEnterTimestamp",
+    "MainPID",
+    "NRestarts",
+    "ControlGroup",
+    "MemoryCurrent",
+    "MemoryHigh",
+    "MemoryMax",
+    "ExecStart",
+]
+
+# systemd's "no value" for a 64-bit counter: no memory accounting there.
+UNSET = 2**64 - 1
+
+# uvicorn starts its workers with multiprocessing's spawn method; the other
+# child of its supervisor is multiprocessing's resource tracker.
+WORKER_MARK = "multiprocessing.spawn"
+
+# The unit's ExecStart ends with the role's --workers; click takes the last.
+WORKERS_FLAG = re.compile(r"--workers(?:=|\s+)(\d+)")
+
+
+def systemd_properties(unit: str) -> dict[str, str]:
+    result = subprocess.run(
+        ["systemctl", "show", unit, "--property=" + ",".join(PROPERTIES)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def link_release(path: Path) -> str:
+    return os.path.basename(os.readlink(path)) if path.is_symlink() else ""
+
+
+def mebibytes(value: str) -> float | None:
+    """A byte count from systemd in MiB; None for no value or no limit."""
+    if not value.isdigit() or int(value) >= UNSET:
+        return None
+    return round(int(value) / 2**20, 1)
+
+
+def expected_workers(exec_start: str) -> int | None:
+    found = WORKERS_FLAG.findall(exec_start)
+    return int(found[-1]) if found else None
+
+
+def cgroup_processes(cgroup: str, proc: Path = Path("/proc")) -> dict[int, dict[str, Any]]:
+    """The processes in CGROUP or below, with their parent and command line.
+
+    Read from /proc/PID/cgroup, which names the unit's cgroup on cgroup v2
+    and v1 alike (the v1 hierarchy `name=systemd`).
+    """
+    found: dict[int, dict[str, Any]] = {}
+    if not cgroup:
+        return found
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            lines = (proc / entry / "cgroup").read_text().splitlines()
+            paths = {line.split(":", 2)[2] for line in lines if line.count(":") >= 2}
+            if not any(path == cgroup or path.startswith(cgroup + "/") for path in paths):
+                continue
+            stat = (proc / entry / "stat").read_text()
+            # The command's name, in parentheses, may hold spaces: the rest follows the last ).
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            command = (
+                (proc / entry / "cmdline")
+                .read_bytes()
+                .replace(b"\0", b" ")
+                .decode(errors="replace")
+            )
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            # Gone meanwhile, or a kernel thread: not one of the app's.
+            continue
+        found[int(entry)] = {"parent": parent, "command": command.strip()}
+    return found
+
+
+def running_workers(
+    processes: dict[int, dict[str, Any]], main_pid: int, expected: int | None
+) -> int:
+    """The workers serving now.
+
+    With one worker uvicorn serves from its main process; with more, its
+    main process only supervises, and the workers are its spawned children.
+    """
+    if main_pid not in processes:
+        return 0
+    if expected == 1:
+        return 1
+    return sum(
+        1
+        for process in processes.values()
+        if process["parent"] == main_pid and WORKER_MARK in process["command"]
+    )
+
+
+def last_switches(history_file: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The last deploy and the last switch of any kind in the record."""
+    try:
+        switches = json.loads(history_file.read_text()).get("switches", [])
+    except FileNotFoundError:
+        return None, None
+    deploys = [switch for switch in switches if switch.get("kind") == "deploy"]
+    return (deploys[-1] if deploys else None), (switches[-1] if switches else None)
+
+
+def age(moment: str, now: float) -> str | None:
+    """How long ago an ISO time of the record (UTC, `Z`) was, roughly."""
+    try:
+        then = calendar.timegm(time.strptime(moment, "%Y-%m-%dT%H:%M:%SZ"))
+    except (TypeError, ValueError):
+        return None
+    seconds = max(int(now - then), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h ago"
+    if hours:
+        return f"{hours} h {minutes} min ago"
+    return f"{minutes} min ago" if minutes else f"{seconds} s ago"
+
+
+def status(args: argparse.Namespace) -> dict[str, Any]:
+    root = Path(args.root)
+    unit = systemd_properties(args.unit)
+    main_pid = int(unit.get("MainPID") or 0)
+    expected = expected_workers(unit.get("ExecStart", ""))
+    processes = cgroup_processes(unit.get("ControlGroup", ""))
+    last_deploy, last_switch = last_switches(root / "switches.json")
+    now = time.time()
+    for switch in (last_deploy, last_switch):
+        if switch is not None:
+            switch["age"] = age(switch.get("time", ""), now)
+    return {
+        "live": link_release(root / "current"),
+        "previous": link_release(root / "previous"),
+        "unit": args.unit,
+        "installed": unit.get("LoadState") == "loaded",
+        "active": unit.get("ActiveState") == "active",
+        "state": f"{unit.get('ActiveState', 'unknown')}/{unit.get('SubState', 'unknown')}",
+        "since": unit.get("ActiveEnterTimestamp", ""),
+        "restarts": int(unit.get("NRestarts") or 0),
+        "main_pid": main_pid,
+        "workers_running": running_workers(processes, main_pid, expected),
+        "workers_expected": expected,
+        "processes": len(processes),
+        "memory_current_mib": mebibytes(unit.get("MemoryCurrent", "")),
+        "memory_high_mib": mebibytes(unit.get("MemoryHigh", "")),
+        "memory_max_mib": mebibytes(unit.get("MemoryMax", "")),
+        "last_deploy": last_deploy,
+        "last_switch": last_switch,
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="app-status.py", description=DESCRIPTION)
+    parser.add_argument("--root", required=True, help="/srv/NAME")
+    parser.add_argument("--unit", required=True, help="the app's service")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        print(json.dumps(status(args)))
+    except (OSError, subprocess.CalledProcessError, ValueError) as error:
+        print(f"app-status.py: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
