@@ -64,11 +64,12 @@ def link_release(path: Path) -> str:
     return os.path.basename(os.readlink(path)) if path.is_symlink() else ""
 
 
-def mebibytes(value: str) -> float | None:
+def mebibytes(value: str) -> float | int | None:
     """A byte count from systemd in MiB; None for no value or no limit."""
     if not value.isdigit() or int(value) >= UNSET:
         return None
-    return round(int(value) / 2**20, 1)
+    mib = round(int(value) / 2**20, 1)
+    return int(mib) if mib.is_integer() else mib
 
 
 def expected_workers(exec_start: str) -> int | None:
@@ -105,8 +106,19 @@ def cgroup_processes(cgroup: str, proc: Path = Path("/proc")) -> dict[int, dict[
         except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
             # Gone meanwhile, or a kernel thread: not one of the app's.
             continue
-        found[int(entry)] = {"parent": parent, "command": command.strip()}
+        found[int(entry)] = {"parent": parent, "command": command.strip(), "pss": pss(proc / entry)}
     return found
+
+
+def pss(process: Path) -> int | None:
+    """The process's proportional set size in bytes: its shared pages split among their users."""
+    try:
+        for line in (process / "smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def running_workers(
@@ -180,6 +192,9 @@ def status(args: argparse.Namespace) -> dict[str, Any]:
         "workers_expected": expected,
         "processes": len(processes),
         "memory_current_mib": mebibytes(unit.get("MemoryCurrent", "")),
+        # Where the cgroup's memory is not accounted (cgroup v1 containers), what
+        # its processes hold: less than MemoryCurrent, which counts the page cache too.
+        "memory_pss_mib": mebibytes(str(sum(p["pss"] or 0 for p in processes.values()))),
         "memory_high_mib": mebibytes(unit.get("MemoryHigh", "")),
         "memory_max_mib": mebibytes(unit.get("MemoryMax", "")),
         "last_deploy": last_deploy,

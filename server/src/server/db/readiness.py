@@ -29,14 +29,15 @@ class ReadinessCheck:
     the deploy tool hold traffic until ``migrate`` has run.
     """
 
-    def __init__(self, url: str, expected: str, known: frozenset[str] = frozenset()) -> None:
+    def __init__(self, url: str, expected: str, known: frozenset[str] | None = None) -> None:
         self.url = url
         self.expected = expected
         # The revisions this code's migrations contain. A database at a
         # revision outside them was migrated by a newer release: during a
         # rolling deploy, or after a rollback. Migrations are written to
         # expand first (old code works on the new schema), so that is ready.
-        self.known = known | {expected}
+        # Without them, only the expected revision is.
+        self.known = known
         self._path = sqlite_file(url)
         self._engine: Engine | None = None
         self._lock = threading.Lock()
@@ -62,7 +63,7 @@ class ReadinessCheck:
         except Exception as exc:  # anything, from a missing driver to DNS, must become a 503
             log.debug("readiness check failed", exc_info=True)
             return Readiness(False, reason=f"cannot read database revision: {describe_error(exc)}")
-        if revision is not None and revision not in self.known:
+        if self.known is not None and revision is not None and revision not in self.known:
             return Readiness(True, revision=revision)
         if revision != self.expected:
             return Readiness(

@@ -1,0 +1,90 @@
+"""The app role's status script (playbooks/status.yml): what it makes of systemd and /proc."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scripts import load_script
+
+ROOT = Path(__file__).resolve().parents[1]
+app_status = load_script(ROOT / "roles/app/files/app-status.py", "app_status")
+
+EXEC_START = (
+    "{ path=/srv/server/current/venv/bin/uvicorn ; argv[]=/srv/server/current/venv/bin/uvicorn "
+    "$APP_MODULE $APP_UVICORN_ARGS --fd 3 --workers 2 --proxy-headers ; ignore_errors=no ; "
+    "start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"
+)
+SPAWN = "python3 -c from multiprocessing.spawn import spawn_main; spawn_main(tracker_fd=8)"
+TRACKER = "python3 -c from multiprocessing.resource_tracker import main;main(7)"
+
+
+def test_the_expected_workers_are_the_last_workers_flag_of_the_unit() -> None:
+    assert app_status.expected_workers(EXEC_START) == 2
+    # The role's flag comes after the app's own uvicorn arguments: uvicorn takes the last.
+    assert app_status.expected_workers("uvicorn --workers=8 --fd 3 --workers 3") == 3
+    assert app_status.expected_workers("uvicorn --fd 3") is None
+
+
+def test_byte_counts_become_mebibytes_and_unset_values_none() -> None:
+    assert app_status.mebibytes("301989888") == 288
+    assert app_status.mebibytes("104857600") == 100
+    assert app_status.mebibytes("110100480") == 105
+    assert app_status.mebibytes("1572864") == 1.5
+    assert app_status.mebibytes("[not set]") is None
+    assert app_status.mebibytes("infinity") is None
+    assert app_status.mebibytes(str(2**64 - 1)) is None
+
+
+def fake_process(proc: Path, pid: int, parent: int, cgroup: str, command: str) -> None:
+    folder = proc / str(pid)
+    folder.mkdir()
+    (folder / "cgroup").write_text(f"1:name=systemd:{cgroup}\n0::{cgroup}\n")
+    (folder / "stat").write_text(f"{pid} (python3 x) S {parent} {pid} {pid} 0 -1\n")
+    (folder / "cmdline").write_bytes(command.replace(" ", "\0").encode() + b"\0")
+    (folder / "smaps_rollup").write_text("Rss:  2048 kB\nPss:  1024 kB\n")
+
+
+def test_only_the_spawned_children_of_the_supervisor_are_workers(tmp_path: Path) -> None:
+    unit = "/system.slice/server.service"
+    fake_process(tmp_path, 100, 1, unit, "uvicorn server.app:app --fd 3 --workers 2")
+    fake_process(tmp_path, 101, 100, unit, TRACKER)
+    fake_process(tmp_path, 102, 100, unit, SPAWN)
+    fake_process(tmp_path, 103, 100, unit, SPAWN)
+    # The handover's and another unit's processes are not the app's.
+    fake_process(tmp_path, 200, 1, "/system.slice/server-handover.service", SPAWN)
+    fake_process(tmp_path, 201, 200, "/system.slice/server-handover.service", SPAWN)
+    (tmp_path / "self").mkdir()
+    processes = app_status.cgroup_processes(unit, proc=tmp_path)
+    assert sorted(processes) == [100, 101, 102, 103]
+    assert processes[101] == {"parent": 100, "command": TRACKER, "pss": 1024 * 1024}
+    assert app_status.running_workers(processes, 100, 2) == 2
+    # A supervisor whose workers died serves nothing.
+    alone = {100: processes[100], 101: processes[101]}
+    assert app_status.running_workers(alone, 100, 2) == 0
+    # One worker: uvicorn serves from its main process.
+    assert app_status.running_workers({100: processes[100]}, 100, 1) == 1
+    # A stopped unit.
+    assert app_status.running_workers({}, 0, 2) == 0
+
+
+def test_the_last_deploy_is_found_behind_a_rollback(tmp_path: Path) -> None:
+    record = tmp_path / "switches.json"
+    switches = [
+        {"time": "2024-05-01T10:00:00Z", "kind": "deploy", "from": "", "to": "aaa"},
+        {"time": "2024-05-02T10:00:00Z", "kind": "deploy", "from": "aaa", "to": "bbb"},
+        {"time": "2024-05-03T10:00:00Z", "kind": "rollback", "from": "bbb", "to": "aaa"},
+    ]
+    record.write_text(json.dumps({"switches": switches, "pending": None}))
+    assert app_status.last_switches(record) == (switches[1], switches[2])
+    assert app_status.last_switches(tmp_path / "missing.json") == (None, None)
+
+
+def test_ages_are_rounded_for_reading() -> None:
+    moment = "2024-05-01T10:00:00Z"
+    start = 1714557600  # 2024-05-01T10:00:00Z
+    assert app_status.age(moment, start + 42) == "42 s ago"
+    assert app_status.age(moment, start + 3 * 60 + 5) == "3 min ago"
+    assert app_status.age(moment, start + 2 * 3600 + 7 * 60) == "2 h 7 min ago"
+    assert app_status.age(moment, start + 3 * 86400 + 3600) == "3 d 1 h ago"
+    assert app_status.age("not a time", start) is None
