@@ -48,7 +48,7 @@ scenario: venv
 	molecule test --scenario-name $(S)
 
 # Every scenario but vm (see test-vm).
-SCENARIOS := default deploy new nginx acme
+SCENARIOS := default deploy new nginx acme fleet
 
 molecule: venv
 	set -e; for scenario in $(SCENARIOS); do molecule test --scenario-name $$scenario; done

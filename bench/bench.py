@@ -31,6 +31,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 INVENTORY = ROOT / "bench/inventory"
+# A balancer, two app hosts and a database host, for rolling deploys.
+FLEET = ROOT / "bench/fleet"
 RESULTS = ROOT / "bench/results"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
@@ -43,13 +45,17 @@ FIRST = HOSTS[0]
 
 
 def playbook(
-    path: str, *extra: str, limit: str | None = FIRST, task_times: Path | None = None
+    path: str,
+    *extra: str,
+    limit: str | None = FIRST,
+    task_times: Path | None = None,
+    inventory: Path = INVENTORY,
 ) -> None:
     """Run a playbook against the bench inventory; its output goes to the log.
 
     With task_times, the run writes each task's wall time there (callback_plugins/).
     """
-    command = ["ansible-playbook", "-i", str(INVENTORY), str(ROOT / path), *extra]
+    command = ["ansible-playbook", "-i", str(inventory), str(ROOT / path), *extra]
     if limit:
         command += ["--limit", limit]
     env = dict(os.environ)
@@ -348,6 +354,7 @@ def measure(reps: int) -> dict[str, Any]:
             )
         finally:
             playbook("playbooks/lab.yml", "-e", "lab__state=absent", limit=None)
+        results["fleet"] = fleet(reps)
         caddy_how, *caddy_setups = serving(caddy_file)
         nginx_how, *nginx_setups = serving(nginx_file)
         _, *django_setups = serving(django_file)
@@ -371,6 +378,53 @@ def measure(reps: int) -> dict[str, Any]:
         "deploy.yml, a new release": deploy_profile,
     }
     return results
+
+
+def fleet(reps: int) -> dict[str, Any]:
+    """Rolling deploys of a new release on the fleet, under steady HTTPS load.
+
+    The load (tools/https-load, 4 kept-alive connections) goes to the
+    balancer; each of its failed requests is counted.
+    """
+    balancer = yaml.safe_load((FLEET / "hosts.yml").read_text())["lb"]["hosts"]
+    name, host = next(iter(balancer.items()))
+    domain = yaml.safe_load((FLEET / "group_vars/lb.yml").read_text())["proxy__domain"]
+    durations: list[float] = []
+    failed: list[int] = []
+    sent: list[int] = []
+    try:
+        playbook("playbooks/lab.yml", limit=None, inventory=FLEET)
+        playbook("site.yml", limit=None, inventory=FLEET)
+        for _ in range(reps):
+            load = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "tools/https-load"),
+                    *("--address", host["ansible_host"], "--name", domain),
+                    *("--cacert", str(ROOT / f".lab/ca/{name}.crt")),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            time.sleep(2)
+            start = time.monotonic()
+            playbook(
+                "playbooks/deploy.yml", "-e", "app__redeploy=true", limit=None, inventory=FLEET
+            )
+            durations.append(round(time.monotonic() - start, 1))
+            time.sleep(2)
+            load.terminate()
+            report = json.loads(load.communicate()[0])
+            failed.append(len(report["failures"]))
+            sent.append(report["requests"])
+    finally:
+        playbook("playbooks/lab.yml", "-e", "lab__state=absent", limit=None, inventory=FLEET)
+    return {
+        "hosts": {"lb": 1, "web": 2, "db": 1},
+        "rolling_deploy_s": spread(durations),
+        "failed": failed,
+        "sent": sent,
+    }
 
 
 def django_settings() -> dict[str, Any]:
@@ -491,6 +545,18 @@ def markdown(results: dict[str, Any]) -> str:
                 f" | {range_text(case['p99_ms'])} | {range_text(case['event_s'])} |"
             )
         lines += ["", "![Latency during a deploy and a restart](bench/results/disruption.png)", ""]
+    rolling = results.get("fleet")
+    if rolling:
+        seconds = rolling["rolling_deploy_s"]
+        lines += [
+            "A fleet of lab hosts (one Caddy balancer, two app hosts, one PostgreSQL host):"
+            f" `deploy.yml -e app__redeploy=true`, one app host after the other, took"
+            f" {seconds['median']} s ({seconds['min']}–{seconds['max']}) in"
+            f" {len(seconds['values'])} runs, under steady HTTPS load on the balancer"
+            " (tools/https-load, 4 connections):"
+            f" {sum(rolling['failed'])} of {sum(rolling['sent']):,} requests failed.",
+            "",
+        ]
     lines += ["| Provisioning the lab host | Seconds (median, lowest–highest) |", "|---|---|"]
     for name, seconds in results["provisioning_s"].items():
         lines.append(f"| {name} | {seconds['median']} ({seconds['min']}–{seconds['max']}) |")
@@ -602,13 +668,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--report", type=Path, help="only rewrite the report from this results file"
     )
+    parser.add_argument(
+        "--fleet-only",
+        type=Path,
+        metavar="RESULTS",
+        help="measure the fleet alone, into this earlier results file",
+    )
     args = parser.parse_args(argv)
     if args.report:
         write(json.loads(args.report.read_text()))
         return 0
     if args.reps < 3:
         parser.error("--reps must be 3 or more: the report gives a median and a spread")
-    write(measure(args.reps))
+    if args.fleet_only:
+        (RESULTS / "bench.log").write_text("")
+        write(json.loads(args.fleet_only.read_text()) | {"fleet": fleet(args.reps)})
+    else:
+        write(measure(args.reps))
     print((RESULTS / "latest.md").read_text())
     return 0
 

@@ -8,8 +8,8 @@ SELECT format('CREATE ROLE %I LOGIN', :'name')
 SELECT format('ALTER ROLE %I LOGIN', rolname)
   FROM pg_roles WHERE rolname = :'name' AND NOT rolcanlogin \gexec
 
--- UTF-8 whatever locale the cluster was made with (Ansible's apt runs with
--- LANG=C, which would give SQL_ASCII); C.UTF-8 is in every Debian's libc.
+-- UTF-8 whatever locale the cluster was made with (a cluster made under
+-- LANG=C has SQL_ASCII); C.UTF-8 is in every Debian's libc.
 SELECT format('CREATE DATABASE %I OWNER %I TEMPLATE template0 ENCODING %L LOCALE %L',
               :'name', :'name', 'UTF8', 'C.UTF-8')
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'name') \gexec
