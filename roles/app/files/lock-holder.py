@@ -1,12 +1,16 @@
 """Name the run that takes the app's deploy lock, on the controller.
 
-    lock-holder.py                    this run: controller, user, pid, started
-    lock-holder.py --alive PID START  whether that run still exists here
+    lock-holder.py                  this run, as JSON (see this_run)
+    lock-holder.py --alive HOLDER   whether the run HOLDER names (its JSON,
+                                    as this_run printed it) may still exist
 
-The pid is that of the ansible-playbook process this script runs under (its
-nearest ancestor of that name), and START that process's start time: a pid
-that the system has since given to another process does not count as the
-holder.
+A run is named by where it runs and by a random nonce of its own. "Where" is
+the controller's machine id, its kernel's boot id and the pid namespace of
+the run's process, not its host name: two CI containers or cloned VMs share
+a host name, and one must never take the other's live lock over. A holder is
+judged gone only when it ran in this very machine, boot and pid namespace and
+its ansible-playbook process (the pid, with the same start time) has ended.
+Any other holder may be alive: only the operator can say it is not.
 """
 
 from __future__ import annotations
@@ -15,14 +19,39 @@ import argparse
 import getpass
 import json
 import os
+import secrets
 import socket
 import sys
 import time
 from pathlib import Path
 
+# What a holder must match, beyond its pid, to be judged from here.
+PLACE = ("machine_id", "boot_id", "pid_namespace")
+
 
 class HolderError(Exception):
     """The run cannot be named; the message says why."""
+
+
+def read(path: str) -> str:
+    """A one-line file's text; empty where it is missing."""
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
+
+
+def place() -> dict[str, str]:
+    """Where this process runs: machine, boot and pid namespace."""
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        namespace = ""
+    return {
+        "machine_id": read("/etc/machine-id"),
+        "boot_id": read("/proc/sys/kernel/random/boot_id"),
+        "pid_namespace": namespace,
+    }
 
 
 def start_time(pid: int) -> str:
@@ -83,12 +112,20 @@ def this_run() -> dict[str, object]:
         "user": getpass.getuser(),
         "pid": pid,
         "started": start_time(pid),
+        **place(),
+        "nonce": secrets.token_hex(16),
     }
 
 
-def alive(pid: int, started: str) -> bool:
-    if pid <= 0:
-        return False
+def alive(holder: dict[str, object]) -> bool:
+    """False only when the holder's run is known to have ended."""
+    here = place()
+    if any(not here[key] or holder.get(key) != here[key] for key in PLACE):
+        # Another machine, boot or container: nothing here can tell.
+        return True
+    pid, started = holder.get("pid"), holder.get("started")
+    if type(pid) is not int or pid <= 0 or not isinstance(started, str):
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -101,14 +138,17 @@ def alive(pid: int, started: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="lock-holder.py", description="Name this Ansible run.")
-    parser.add_argument("--alive", nargs=2, metavar=("PID", "STARTED"))
+    parser.add_argument("--alive", metavar="HOLDER_JSON")
     args = parser.parse_args(argv)
     try:
-        if args.alive:
-            pid, started = args.alive
-            if not pid.isdigit():
-                raise HolderError(f"not a pid: {pid!r}")
-            print(json.dumps({"alive": alive(int(pid), started)}))
+        if args.alive is not None:
+            try:
+                holder = json.loads(args.alive)
+            except ValueError as error:
+                raise HolderError(f"not a holder's JSON: {error}") from None
+            if not isinstance(holder, dict):
+                raise HolderError("not a holder's JSON: an object is expected")
+            print(json.dumps({"alive": alive(holder)}))
         else:
             print(json.dumps(this_run()))
     except (HolderError, OSError, KeyError) as error:
