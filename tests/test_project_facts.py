@@ -1,10 +1,13 @@
 """What plainvm.asgi.project_facts reads from a project, without running it."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+from plugins.modules import project_facts
 from plugins.modules.project_facts import detect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,3 +82,145 @@ def test_a_directory_without_an_app_is_refused_by_name(tmp_path):
     result = json.loads(run.stdout)
     assert result["failed"] is True
     assert "found no ASGI app in " + str(tmp_path) in result["msg"]
+
+
+def run_module(path: Path, timeout: float = 20) -> dict[str, Any]:
+    module = ROOT / "plugins" / "modules" / "project_facts.py"
+    args = json.dumps({"ANSIBLE_MODULE_ARGS": {"path": str(path)}})
+    run = subprocess.run(
+        [sys.executable, str(module)],
+        input=args,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
+    result: dict[str, Any] = json.loads(run.stdout)
+    # The text of each warning (ansible-core 2.19 gives them as summaries).
+    result["warnings"] = [
+        warning if isinstance(warning, str) else warning["event"]["msg"]
+        for warning in result.get("warnings", [])
+    ]
+    return result
+
+
+# Evaluated, it would print "pwned-42".
+EXPRESSION = "{{ lookup('pipe', 'echo pwned-$((6*7))') }}"
+APP = "from fastapi import FastAPI\napp = FastAPI()\n"
+
+
+def test_an_app_in_a_directory_no_import_can_name_is_left_out_by_name(tmp_path):
+    write(
+        tmp_path,
+        {
+            f"a{EXPRESSION}/main.py": APP,
+            f"a{EXPRESSION}/__main__.py": "print('migrate')\n",
+            f"a{EXPRESSION}/__init__.py": "",
+            "shop/__init__.py": "",
+            "shop/main.py": APP,
+        },
+    )
+    result = run_module(tmp_path)
+    assert result["app__module"] == "shop.main:app"
+    assert result["app__migrate_command"] == ""
+    assert any(f"a{EXPRESSION}/main.py" in warning for warning in result["warnings"])
+
+
+def test_a_project_whose_only_app_no_import_can_name_is_refused(tmp_path):
+    write(tmp_path, {"my-app/main.py": APP})
+    result = run_module(tmp_path)
+    assert result["failed"] is True
+    assert "found no ASGI app" in result["msg"]
+    assert any("my-app/main.py" in warning for warning in result["warnings"])
+
+
+def test_environment_names_that_are_not_names_are_left_out_by_file(tmp_path):
+    hostile = 'A: ""\\napp__service_directives: [ExecStartPre=/bin/true]\\nB'
+    write(
+        tmp_path,
+        {
+            "web/__init__.py": "",
+            "web/main.py": APP
+            + f"import os\nX = os.environ.get('{hostile}')\nY = os.getenv('SHOP_MODE')\n"
+            + f'Z = os.environ["{EXPRESSION}"]\nW = os.environ["9LIVES"]\n',
+        },
+    )
+    result = run_module(tmp_path)
+    assert result["env_names"] == {"plain": ["SHOP_MODE"], "secret": []}
+    left_out = [warning for warning in result["warnings"] if "web/main.py" in warning]
+    assert len(left_out) == 3
+
+
+def test_a_django_settings_module_that_is_no_module_path_is_refused(tmp_path):
+    write(
+        tmp_path,
+        {
+            "manage.py": (
+                "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'mysité.settings')\n"
+            ),
+        },
+    )
+    result = run_module(tmp_path)
+    assert result["failed"] is True
+    assert "manage.py" in result["msg"]
+    assert "app__module" not in result
+
+
+def test_a_distribution_name_that_is_no_name_gives_way_to_the_directory(tmp_path):
+    project = tmp_path / "My Shop"
+    write(project, {"pyproject.toml": f'[project]\nname = "x{EXPRESSION}"\n', "web.py": APP})
+    result = run_module(project)
+    assert result["name"] == "My-Shop"
+    assert any("pyproject.toml" in warning for warning in result["warnings"])
+
+
+def test_links_out_of_the_project_are_not_read(tmp_path):
+    outside = write(
+        tmp_path / "outside",
+        {"secret.py": APP + "import os\nos.getenv('OUTSIDE_TOKEN')\n", "pyproject.toml": ""},
+    )
+    project = write(tmp_path / "project", {"web/__init__.py": "", "web/main.py": APP})
+    (project / "web" / "leak.py").symlink_to(outside / "secret.py")
+    (project / "pyproject.toml").symlink_to(outside / "pyproject.toml")
+    (project / "linked").symlink_to(outside, target_is_directory=True)
+    # A link inside the project is read as the file it names.
+    (project / "web" / "alias.py").symlink_to(project / "web" / "main.py")
+    result = run_module(project)
+    assert result["app__module"] == "web.alias:app"
+    assert result["env_names"] == {"plain": [], "secret": []}
+    assert any("web/leak.py" in warning for warning in result["warnings"])
+    assert any("pyproject.toml" in warning for warning in result["warnings"])
+
+
+def test_a_fifo_is_not_read_and_does_not_hang(tmp_path):
+    write(tmp_path, {"web/__init__.py": "", "web/main.py": APP})
+    os.mkfifo(tmp_path / "web" / "pipe.py")
+    os.mkfifo(tmp_path / "pyproject.toml")
+    os.mkfifo(tmp_path / "manage.py")
+    result = run_module(tmp_path, timeout=10)
+    assert result["app__module"] == "web.main:app"
+    assert any("web/pipe.py" in warning for warning in result["warnings"])
+
+
+def test_huge_files_are_not_read(tmp_path):
+    padding = "#" * 100 + "\n"
+    write(
+        tmp_path,
+        {
+            "web/__init__.py": "",
+            "web/main.py": APP,
+            "web/generated.py": "import os\nos.getenv('GENERATED_NAME')\n" + padding * 11_000,
+        },
+    )
+    result = run_module(tmp_path)
+    assert result["env_names"] == {"plain": [], "secret": []}
+    assert any("web/generated.py" in warning for warning in result["warnings"])
+
+
+def test_the_walk_stops_after_so_many_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(project_facts, "MAX_FILES", 50)
+    write(tmp_path, {f"lib/m{index:03}.py": "x = 1\n" for index in range(60)})
+    write(tmp_path, {"zz/__init__.py": "", "zz/main.py": APP})
+    facts = detect(tmp_path)
+    assert facts["app__module"] == ""
+    assert any("50" in warning for warning in facts["warnings"])

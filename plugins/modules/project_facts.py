@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -75,23 +78,136 @@ HEALTH_ROUTE = re.compile(
 )
 HEALTH_PREFERENCE = ["readyz", "ready", "healthz", "health", "livez", "ping"]
 
+# Every value returned is one of these; anything else is left out or refused.
+# They end in \Z, not $: $ also matches before a trailing newline.
+# An environment variable's name, as the app role accepts it in app__env.
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+# A dotted import path, and the app role's pattern of app__module.
+MODULE_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
+APP_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*\Z")
+# The app role's pattern of app__health_path.
+HEALTH_PATH = re.compile(r"/([A-Za-z0-9._~!&*+,;=:@/?-]|%[0-9A-Fa-f]{2})*\Z")
+# A distribution's name (PEP 508).
+DISTRIBUTION_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?\Z")
 
-def distribution_name(root: Path) -> str:
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        found = re.search(r'(?m)^name\s*=\s*"([^"]+)"', pyproject.read_text())
-        if found:
+# Files larger than this are not read (no hand-written module is), and the
+# walk stops after this many files: a project is not a home directory.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_FILES = 20_000
+# Directories of tools, environments and tests rather than of the app; and
+# every directory whose name starts with a dot.
+SKIP_DIRECTORIES = {"venv", "node_modules", "tests", "build", "dist", "__pycache__"}
+
+
+class ProjectError(Exception):
+    """The project cannot be described safely: the module fails with this message."""
+
+
+def shown(value: str) -> str:
+    """A value from the project as it appears in a message: quoted, escaped, short."""
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:76] + '..."'
+
+
+class Project:
+    """Reads a project's files: regular files inside it, of sane size, and nothing else."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.real_root = root.resolve()
+        self.warnings: list[str] = []
+
+    def name(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix()
+
+    def warn(self, path: Path, message: str) -> None:
+        self.warnings.append(f"{self.name(path)}: {message}")
+
+    def read(self, path: Path) -> str | None:
+        """The text of a file, or None (with a warning) for what must not be read."""
+        try:
+            info = path.lstat()
+        except OSError:
+            return None
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                real = path.resolve(strict=True)
+            except (OSError, RuntimeError):
+                self.warn(path, "a broken or looping link; not read")
+                return None
+            if not real.is_relative_to(self.real_root):
+                self.warn(path, "a link out of the project; not read")
+                return None
+            info = real.lstat()
+        else:
+            real = path
+        # Checked before opening: opening a device can act on it, and reading
+        # a FIFO waits for a writer.
+        if not stat.S_ISREG(info.st_mode):
+            self.warn(path, "not a regular file (a FIFO, socket or device); not read")
+            return None
+        if info.st_size > MAX_FILE_BYTES:
+            self.warn(path, f"larger than {MAX_FILE_BYTES // 1024} KiB; not read")
+            return None
+        flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        try:
+            descriptor = os.open(real, flags)
+        except OSError as error:
+            self.warn(path, f"cannot be opened ({error.strerror}); not read")
+            return None
+        with os.fdopen(descriptor, "rb") as file:
+            # Replaced between the checks and the open: read it only if it is
+            # still a regular file.
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                self.warn(path, "not a regular file (a FIFO, socket or device); not read")
+                return None
+            data = file.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            self.warn(path, f"larger than {MAX_FILE_BYTES // 1024} KiB; not read")
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def python_files(self) -> list[Path]:
+        """The project's .py files, without following links to directories."""
+        found: list[Path] = []
+        seen = 0
+        for directory, subdirectories, files in os.walk(self.root):
+            subdirectories[:] = sorted(
+                name
+                for name in subdirectories
+                if not name.startswith(".") and name not in SKIP_DIRECTORIES
+            )
+            for file in sorted(files):
+                seen += 1
+                if seen > MAX_FILES:
+                    self.warnings.append(
+                        f"{self.root}: more than {MAX_FILES} files; read only the first "
+                        f"{MAX_FILES} (give the directory of the project itself)"
+                    )
+                    return sorted(found)
+                if file.endswith(".py"):
+                    found.append(Path(directory) / file)
+        return sorted(found)
+
+
+def distribution_name(project: Project) -> str:
+    pyproject = project.root / "pyproject.toml"
+    text = project.read(pyproject) if pyproject.exists() or pyproject.is_symlink() else None
+    found = re.search(r'(?m)^name\s*=\s*"([^"]+)"', text or "")
+    if found:
+        if DISTRIBUTION_NAME.match(found.group(1)):
             return found.group(1)
-    return root.resolve().name
-
-
-def python_files(root: Path) -> list[Path]:
-    skip = {".venv", "venv", ".git", "node_modules", "tests", "build", "dist"}
-    return sorted(
-        path
-        for path in root.rglob("*.py")
-        if not skip.intersection(part for part in path.relative_to(root).parts)
-    )
+        project.warn(
+            pyproject,
+            f"the name {shown(found.group(1))} is not a distribution's name; "
+            "the directory's name is used instead",
+        )
+    # The directory's name, made a distribution's name; new.yml lowercases it.
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", project.real_root.name).strip("-._")
+    return name if DISTRIBUTION_NAME.match(name) else "app"
 
 
 def module_name(root: Path, path: Path) -> str:
@@ -99,7 +215,7 @@ def module_name(root: Path, path: Path) -> str:
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[0] == "src":
         parts = parts[1:]
-    if parts[-1] == "__init__":
+    if parts and parts[-1] == "__init__":
         parts = parts[:-1]
     return ".".join(parts)
 
@@ -120,51 +236,104 @@ def environment_names(tree: ast.AST) -> set[str]:
     return names
 
 
-def asgi_app(root: Path, trees: dict[Path, ast.Module]) -> tuple[str, bool]:
-    """The first module-level `name = FastAPI(...)`-like assignment, or a create_app factory."""
+def asgi_app(project: Project, trees: dict[Path, ast.Module]) -> tuple[str, bool]:
+    """The first module-level `name = FastAPI(...)`-like assignment, or a create_app factory.
+
+    An app in a file that no import can name (a directory `my-app`, say) is
+    left out with a warning: uvicorn could not load it, and its path is not
+    written into the inventory.
+    """
     factory = ""
     for path, tree in trees.items():
         for node in tree.body:
+            found = ""
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
                 called = ast.unparse(node.value.func).split(".")[-1]
                 target = node.targets[0]
                 if isinstance(target, ast.Name) and called in ASGI_CLASSES | {"create_app"}:
-                    return f"{module_name(root, path)}:{target.id}", False
-            if isinstance(node, ast.FunctionDef) and node.name == "create_app" and not factory:
-                factory = f"{module_name(root, path)}:create_app"
+                    found = f"{module_name(project.root, path)}:{target.id}"
+            is_factory = isinstance(node, ast.FunctionDef) and node.name == "create_app"
+            if is_factory and not factory:
+                found = f"{module_name(project.root, path)}:create_app"
+            if not found:
+                continue
+            if not APP_MODULE.match(found):
+                project.warn(
+                    path,
+                    f"an app, but {shown(found)} is not an import path "
+                    "(package.module:attribute); left out",
+                )
+                continue
+            if not is_factory:
+                return found, False
+            factory = found
     return factory, bool(factory)
 
 
-def migrate_command(root: Path, trees: dict[Path, ast.Module]) -> str:
+def migrate_command(project: Project, texts: dict[Path, str]) -> str:
     """A package whose `python -m` entry knows a `migrate` command."""
-    for path in trees:
+    for path in texts:
         if path.name == "__main__.py":
-            package = module_name(root, path.parent / "__init__.py")
-            sources = [path, *path.parent.glob("cli.py")]
-            if any("migrate" in source.read_text() for source in sources):
+            package = module_name(project.root, path.parent / "__init__.py")
+            cli = path.parent / "cli.py"
+            sources = [texts[path], texts.get(cli) or ""]
+            if not any("migrate" in source for source in sources):
+                continue
+            if MODULE_PATH.match(package):
                 return f"python -m {package} migrate"
+            project.warn(path, f"{shown(package)} is not a package's import path; left out")
     return ""
 
 
 def detect(root: Path) -> dict[str, Any]:
-    trees = {}
-    for path in python_files(root):
-        try:
-            trees[path] = ast.parse(path.read_text(), str(path))
-        except (SyntaxError, UnicodeDecodeError):
+    """The facts of the project in root, and under `warnings` what was left out.
+
+    Raises ProjectError when the project cannot be described with values
+    that are safe to write into an inventory.
+    """
+    project = Project(root)
+    texts: dict[Path, str] = {}
+    trees: dict[Path, ast.Module] = {}
+    for path in project.python_files():
+        text = project.read(path)
+        if text is None:
             continue
-    names = set().union(*map(environment_names, trees.values())) - SET_BY_TOOLKIT
-    found = {route for path in trees for route in HEALTH_ROUTE.findall(path.read_text())}
+        try:
+            trees[path] = ast.parse(text, str(path))
+        except (SyntaxError, ValueError):
+            continue
+        texts[path] = text
+
+    names: set[str] = set()
+    for path, tree in trees.items():
+        for name in sorted(environment_names(tree)):
+            if ENV_NAME.match(name):
+                names.add(name)
+            else:
+                project.warn(
+                    path,
+                    f"reads the environment variable {shown(name)}, which is not a "
+                    "name ([A-Za-z_][A-Za-z0-9_]*); left out",
+                )
+    names -= SET_BY_TOOLKIT
+    found = {route for text in texts.values() for route in HEALTH_ROUTE.findall(text)}
     routes = sorted(found, key=lambda route: HEALTH_PREFERENCE.index(route.strip("/")))
     health = "/" + routes[0] if routes else "/"
+    if not HEALTH_PATH.match(health):
+        health = "/"
 
-    facts: dict[str, Any] = {"name": distribution_name(root), "app__health_path": health}
+    facts: dict[str, Any] = {"name": distribution_name(project), "app__health_path": health}
     manage = root / "manage.py"
+    manage_text = project.read(manage) if manage.exists() or manage.is_symlink() else None
     settings = re.search(
-        r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']""",
-        manage.read_text() if manage.is_file() else "",
+        r"""DJANGO_SETTINGS_MODULE["']\s*,\s*["']([^"']+)["']""", manage_text or ""
     )
     if settings:
+        if not MODULE_PATH.match(settings.group(1)) or "." not in settings.group(1):
+            raise ProjectError(
+                f"{manage}: DJANGO_SETTINGS_MODULE {shown(settings.group(1))} is not a "
+                "module's import path (package.settings); nothing was written"
+            )
         package = settings.group(1).rsplit(".", 1)[0]
         names.discard("DJANGO_SETTINGS_MODULE")
         facts.update(
@@ -175,17 +344,18 @@ def detect(root: Path) -> dict[str, Any]:
             django_settings_module=settings.group(1),
         )
     else:
-        module, factory = asgi_app(root, trees)
+        module, factory = asgi_app(project, trees)
         facts.update(
             framework="asgi",
             app__module=module,
             app__factory=factory,
-            app__migrate_command=migrate_command(root, trees),
+            app__migrate_command=migrate_command(project, texts),
         )
     facts["env_names"] = {
         "plain": sorted(name for name in names if not SECRET_WORDS.search(name)),
         "secret": sorted(name for name in names if SECRET_WORDS.search(name)),
     }
+    facts["warnings"] = project.warnings
     return facts
 
 
@@ -197,7 +367,12 @@ def main() -> None:
     root = Path(module.params["path"])
     if not root.is_dir():
         module.fail_json(msg=f"path '{root}' is not a directory of a Python project")
-    facts = detect(root)
+    try:
+        facts = detect(root)
+    except ProjectError as error:
+        module.fail_json(msg=str(error))
+    for warning in facts.pop("warnings"):
+        module.warn(warning)
     if not facts["app__module"]:
         module.fail_json(
             msg=f"found no ASGI app in {root}: no module-level FastAPI(...)/Starlette(...) "
