@@ -1,9 +1,9 @@
-"""Bad settings stop the app role before it changes anything, naming the variable.
+"""Bad settings stop a role before it changes anything, naming the variable.
 
-One ansible-playbook run on the controller checks every case at once: each
-case is a host of its own (a local connection) with its own variables, and
-runs the app role's settings checks (the tasks tagged `app_settings` in its
-preflight; the host's own checks need a host and are tested in Molecule).
+One ansible-playbook run per role checks every case at once: each case is a
+host of its own (a local connection) with its own variables, and runs the
+role's settings checks (the tasks tagged `ROLE_settings` in its preflight;
+the host's own checks need a host and are tested in Molecule).
 The last part checks that the plays that act on hosts become root themselves.
 """
 
@@ -27,7 +27,7 @@ ACCEPTED = {
     "awkward-but-fine": {
         "app__name": "a" * 24,
         "app__module": "shop.main:make_app",
-        "app__socket_group": "www-data",
+        "app__socket_group": "shop-web",
         "app__health_path": "/health/ready-1.0?full=1&x=%20",
         "app__release": "1f2e3d4c5b6a-20250101120000",
         "app__sqlite_backup": ["server.db", "jobs_2.sqlite3"],
@@ -39,6 +39,19 @@ ACCEPTED = {
         ],
         "app__env": {"SHOP_NOTE": AWKWARD, "EMPTY": "", "NUMBER": 3},
         "app__secrets": {"API_TOKEN": AWKWARD},
+        "app__service_directives": [
+            "LimitNOFILE=65536",
+            "TimeoutStopSec=30",
+            "Environment=TZ=UTC LANG=C.UTF-8",
+            "MemorySwapMax=0",
+        ],
+        "app__listen_address": "10.0.0.5",
+        "app__trusted_proxies": ["10.0.0.2", "255.255.255.254"],
+    },
+    # The operator's explicit choice: the sandbox is theirs to loosen.
+    "unsafe-directives": {
+        "app__service_directives_unsafe": True,
+        "app__service_directives": ["User=root", "ExecStartPre=+/bin/true", "NoNewPrivileges=no"],
     },
 }
 
@@ -60,6 +73,20 @@ REFUSED = {
         {"app__socket_group": "www-data\nExecStartPre=/bin/touch /pwned"},
         "app__socket_group",
     ),
+    # Whoever is in the socket's group passes for the front.
+    "group-www-data": ({"app__socket_group": "www-data"}, "app__socket_group"),
+    "group-root": ({"app__socket_group": "root"}, "app__socket_group"),
+    "group-adm": ({"app__socket_group": "adm"}, "app__socket_group"),
+    "group-sudo": ({"app__socket_group": "sudo"}, "app__socket_group"),
+    "group-users": ({"app__socket_group": "users"}, "app__socket_group"),
+    "group-nogroup": ({"app__socket_group": "nogroup"}, "app__socket_group"),
+    "group-caddy": ({"app__socket_group": "caddy"}, "app__socket_group"),
+    "group-nginx": ({"app__socket_group": "nginx"}, "app__socket_group"),
+    "group-ssl-cert": ({"app__socket_group": "ssl-cert"}, "app__socket_group"),
+    "group-postgres": ({"app__socket_group": "postgres"}, "app__socket_group"),
+    "group-systemd": ({"app__socket_group": "systemd-journal"}, "app__socket_group"),
+    "group-debian-underscore": ({"app__socket_group": "_ssh"}, "app__socket_group"),
+    "group-own": ({"app__name": "shop", "app__socket_group": "shop"}, "app__socket_group"),
     "module-newline": ({"app__module": "server.app:app\n"}, "app__module"),
     "health-space": ({"app__health_path": "/ready z"}, "app__health_path"),
     "health-newline": ({"app__health_path": "/readyz\n"}, "app__health_path"),
@@ -83,29 +110,273 @@ REFUSED = {
     "env-nonchar": ({"app__env": {"SHOP_NOTE": "a\ufffeb"}}, "app__env.SHOP_NOTE"),
     "env-astral-nonchar": ({"app__env": {"SHOP_NOTE": "a\U0010ffffb"}}, "app__env.SHOP_NOTE"),
     "secret-cr": ({"app__secrets": {"API_TOKEN": "s3cr3t-value\r"}}, "app__secrets.API_TOKEN"),
+    # Directives that would change who the app runs as, what runs, or its sandbox.
+    **{
+        f"directive-{number}": ({"app__service_directives": [directive]}, "app__service_directives")
+        for number, directive in enumerate(
+            [
+                "User=root",
+                "Group=root",
+                "DynamicUser=yes",
+                "SupplementaryGroups=shadow",
+                "ExecStartPre=+/bin/touch /root/x",
+                "ExecStartPost=/bin/true",
+                "ExecStop=/bin/true",
+                "NoNewPrivileges=no",
+                "SystemCallFilter=",
+                "SystemCallArchitectures=",
+                "CapabilityBoundingSet=~",
+                "AmbientCapabilities=CAP_NET_ADMIN",
+                "ProtectSystem=no",
+                "ProtectHome=no",
+                "PrivateTmp=no",
+                "PrivateDevices=no",
+                "ReadWritePaths=/etc",
+                "InaccessiblePaths=",
+                "BindPaths=/etc/shadow:/srv/x",
+                "RootDirectory=/",
+                "RestrictAddressFamilies=",
+                "RestrictNamespaces=no",
+                "RestrictSUIDSGID=no",
+                "LockPersonality=no",
+                "MemoryDenyWriteExecute=no",
+                "SecureBits=keep-caps",
+                "PAMName=login",
+                "DeviceAllow=/dev/sda rw",
+                "DevicePolicy=auto",
+                "IPAddressDeny=",
+                "KeyringMode=shared",
+                "UMask=0000",
+                "Delegate=yes",
+                "WorkingDirectory=/root",
+                "StateDirectory=other-app",
+                "EnvironmentFile=/etc/other-app/secrets.env",
+                "LoadCredential=key:/etc/shadow",
+                "ProcSubset=all",
+                "Environment=LD_PRELOAD=/var/lib/x/evil.so",
+                'Environment="PYTHONPATH=/var/lib/x"',
+                "User =root",
+            ]
+        )
+    },
     "secret-nonchar": (
         {"app__secrets": {"API_TOKEN": "s3cr3t-value\ufdd0"}},
         "app__secrets.API_TOKEN",
     ),
+    "directives-unsafe-not-bool": (
+        {"app__service_directives_unsafe": "maybe"},
+        "app__service_directives_unsafe",
+    ),
+    "listen-999": ({"app__listen_address": "999.1.1.1"}, "app__listen_address"),
+    "listen-octal": ({"app__listen_address": "010.0.0.1"}, "app__listen_address"),
+    "proxies-999": (
+        {"app__listen_address": "10.0.0.5", "app__trusted_proxies": ["10.0.0.2", "999.1.1.1"]},
+        "app__trusted_proxies",
+    ),
+}
+
+# Rules that nft reads as rules of the input chain.
+FIREWALL_ACCEPTED = {
+    "fw-defaults": {},
+    "fw-sets-and-strings": {
+        "firewall__extra_input_rules": [
+            "ip saddr { 10.0.0.0/8, 192.168.0.0/16 } tcp dport { 9100, 9200 } accept",
+            'iifname "eth1" tcp dport 5432 accept comment "db {1}"',
+            "tcp dport 8080 accept # a note",
+        ],
+        "firewall__allowed_tcp_sources": [{"port": 9100, "from": ["10.0.0.5", "10.0.0.0/24"]}],
+    },
+}
+
+FIREWALL_REFUSED = {
+    "fw-rule-newline": (
+        {"firewall__extra_input_rules": ["tcp dport 1 accept\n}"]},
+        "firewall__extra_input_rules",
+    ),
+    "fw-rule-semicolon": (
+        {"firewall__extra_input_rules": ["tcp dport 22 accept; tcp dport 23 accept"]},
+        "firewall__extra_input_rules",
+    ),
+    "fw-rule-closes-chain": (
+        {
+            "firewall__extra_input_rules": [
+                "tcp dport 22 accept } chain evil { type filter hook input priority -1"
+            ]
+        },
+        "firewall__extra_input_rules",
+    ),
+    "fw-rule-closes-after-set": (
+        {"firewall__extra_input_rules": ["tcp dport { 22 } } chain evil {"]},
+        "firewall__extra_input_rules",
+    ),
+    "fw-rule-unclosed-set": (
+        {"firewall__extra_input_rules": ["tcp dport { 22, 80 accept"]},
+        "firewall__extra_input_rules",
+    ),
+    "fw-rule-quoted-brace": (
+        {"firewall__extra_input_rules": ['meta mark 1 comment "{" } chain evil {']},
+        "firewall__extra_input_rules",
+    ),
+    "fw-rule-commented-brace": (
+        {"firewall__extra_input_rules": ["tcp dport 22 accept # {", "} chain evil {"]},
+        "firewall__extra_input_rules",
+    ),
+    "fw-port-range": ({"firewall__allowed_tcp_ports": [22, 70000]}, "firewall__allowed_tcp_ports"),
+    "fw-source-999": (
+        {"firewall__allowed_tcp_sources": [{"port": 9100, "from": ["999.1.1.1"]}]},
+        "firewall__allowed_tcp_sources",
+    ),
+    "fw-source-prefix": (
+        {"firewall__allowed_tcp_sources": [{"port": 9100, "from": ["10.0.0.0/33"]}]},
+        "firewall__allowed_tcp_sources",
+    ),
+    "fw-source-port": (
+        {"firewall__allowed_tcp_sources": [{"port": 70000, "from": ["10.0.0.5"]}]},
+        "firewall__allowed_tcp_sources",
+    ),
+}
+
+PROXY_ACCEPTED = {
+    "proxy-defaults": {"proxy__domain": "shop.example.org"},
+    "proxy-caddy-blocks": {
+        "proxy__domain": "shop.example.org",
+        "proxy__acme_email": "ops+certs@example.org",
+        "proxy__upstream_addresses": ["10.0.0.11:8000", "10.0.0.12:8000"],
+        "proxy__extra_config": (
+            'header /static/* Cache-Control "public, max-age=86400"\n'
+            'header X-Served-By "{system.hostname} {http.request.host}"\n'
+            "@api path_regexp api ^/api/v[0-9]{1,2}/\n"
+            "handle @api {\n"
+            "\theader {\n"
+            "\t\t-Server\n"
+            "\t}\n"
+            "}\n"
+            "# a comment\n"
+        ),
+    },
+    "proxy-nginx-blocks": {
+        "proxy__domain": "shop.example.org",
+        "proxy__server": "nginx",
+        "proxy__extra_config": (
+            'location ~* "\\.(css|js){1}$" {\n'
+            '    add_header Cache-Control "public, max-age=86400";\n'
+            "    return 200 '${host}';\n"
+            "}\n"
+            "# a comment\n"
+        ),
+    },
+}
+
+PROXY_REFUSED = {
+    "proxy-caddy-closes-site": (
+        {
+            "proxy__domain": "shop.example.org",
+            "proxy__extra_config": "}\nevil.example.org {\n\trespond hi\n",
+        },
+        "proxy__extra_config",
+    ),
+    "proxy-caddy-unclosed": (
+        {"proxy__domain": "shop.example.org", "proxy__extra_config": "handle /x {\n"},
+        "proxy__extra_config",
+    ),
+    "proxy-caddy-quoted-open": (
+        {
+            "proxy__domain": "shop.example.org",
+            "proxy__extra_config": 'respond "a { b"\n}\nevil.example.org {\nrespond "}"\n',
+        },
+        "proxy__extra_config",
+    ),
+    "proxy-caddy-commented-open": (
+        {
+            "proxy__domain": "shop.example.org",
+            "proxy__extra_config": "# {\n}\nevil.example.org {\n",
+        },
+        "proxy__extra_config",
+    ),
+    "proxy-caddy-backtick": (
+        {
+            "proxy__domain": "shop.example.org",
+            "proxy__extra_config": "respond `{` \n}\nevil.example.org {\n",
+        },
+        "proxy__extra_config",
+    ),
+    "proxy-nginx-closes-server": (
+        {
+            "proxy__domain": "shop.example.org",
+            "proxy__server": "nginx",
+            "proxy__extra_config": "}\nserver {\n    listen 8081;\n",
+        },
+        "proxy__extra_config",
+    ),
+    "proxy-nginx-quoted-open": (
+        {
+            "proxy__domain": "shop.example.org",
+            "proxy__server": "nginx",
+            "proxy__extra_config": "return 200 '{';\n}\nserver {\n    listen 8081;\n",
+        },
+        "proxy__extra_config",
+    ),
+    "proxy-nginx-escaped-brace": (
+        {
+            "proxy__domain": "shop.example.org",
+            "proxy__server": "nginx",
+            "proxy__extra_config": "return 200 x\\{;\n}\nserver {\n    return 200 y\\};\n",
+        },
+        "proxy__extra_config",
+    ),
+    "proxy-socket-quote": (
+        {"proxy__domain": "shop.example.org", "proxy__upstream_socket": '/run/x.sock"'},
+        "proxy__upstream_socket",
+    ),
+    "proxy-socket-placeholder": (
+        {"proxy__domain": "shop.example.org", "proxy__upstream_socket": "/run/{env.X}.sock"},
+        "proxy__upstream_socket",
+    ),
+    "proxy-email-quote": (
+        {"proxy__domain": "shop.example.org", "proxy__acme_email": '"a@example.org'},
+        "proxy__acme_email",
+    ),
+    "proxy-email-placeholder": (
+        {"proxy__domain": "shop.example.org", "proxy__acme_email": "{file./etc/x}@example.org"},
+        "proxy__acme_email",
+    ),
+    "proxy-email-control": (
+        {"proxy__domain": "shop.example.org", "proxy__acme_email": "a\x01b@example.org"},
+        "proxy__acme_email",
+    ),
+    "proxy-upstream-999": (
+        {"proxy__domain": "shop.example.org", "proxy__upstream_addresses": ["999.1.1.1:8000"]},
+        "proxy__upstream_addresses",
+    ),
+    "proxy-upstream-port": (
+        {"proxy__domain": "shop.example.org", "proxy__upstream_addresses": ["10.0.0.1:99999"]},
+        "proxy__upstream_addresses",
+    ),
+}
+
+# Role: (its cases that pass, its cases refused, the fewest checks a good case passes).
+ROLES = {
+    "app": (ACCEPTED, REFUSED, 10),
+    "firewall": (FIREWALL_ACCEPTED, FIREWALL_REFUSED, 3),
+    "proxy": (PROXY_ACCEPTED, PROXY_REFUSED, 8),
 }
 
 PLAYBOOK = """\
-- name: Check the app's settings
+- name: Check the role's settings
   hosts: all
   gather_facts: false
   tasks:
-    - name: Run the settings checks of the app role
+    - name: Run the settings checks of the role
       ansible.builtin.import_role:
-        name: app
+        name: {role}
         tasks_from: preflight
 """
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """Run every case in one ansible-playbook; return its output by host."""
-    directory = tmp_path_factory.mktemp("inputs")
-    hosts = {**ACCEPTED, **{host: settings for host, (settings, _) in REFUSED.items()}}
+def run_role(directory, role):
+    """Run every case of ROLE in one ansible-playbook; return its output by host."""
+    accepted, refused, _ = ROLES[role]
+    hosts = {**accepted, **{host: settings for host, (settings, _) in refused.items()}}
     inventory = {
         "all": {
             "hosts": hosts,
@@ -113,7 +384,7 @@ def run(tmp_path_factory):
         }
     }
     (directory / "inventory.json").write_text(json.dumps(inventory))
-    (directory / "playbook.yml").write_text(PLAYBOOK)
+    (directory / "playbook.yml").write_text(PLAYBOOK.format(role=role))
     environment = {
         **os.environ,
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
@@ -129,7 +400,7 @@ def run(tmp_path_factory):
             "--inventory",
             str(directory / "inventory.json"),
             "--tags",
-            "app_settings",
+            f"{role}_settings",
             str(directory / "playbook.yml"),
         ],
         capture_output=True,
@@ -150,25 +421,43 @@ def run(tmp_path_factory):
     return result, failures, recap
 
 
-@pytest.mark.parametrize("host", sorted(ACCEPTED))
-def test_good_settings_pass_every_check(run, host):
-    result, failures, recap = run
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Each role's run, made when a test first asks for it."""
+    done = {}
+
+    def run(role):
+        if role not in done:
+            done[role] = run_role(tmp_path_factory.mktemp(f"inputs-{role}"), role)
+        return done[role]
+
+    return run
+
+
+@pytest.mark.parametrize(
+    ("role", "host"),
+    [(role, host) for role, (accepted, _, _) in ROLES.items() for host in accepted],
+)
+def test_good_settings_pass_every_check(runs, role, host):
+    result, failures, recap = runs(role)
     assert host not in failures, failures.get(host)
     # Every settings check ran: the run did not pass by skipping them.
     ok = int(re.match(r"ok=(\d+)", recap.get(host, "ok=0")).group(1))
-    assert ok >= 10, result.stdout[-3000:]
+    assert ok >= ROLES[role][2], result.stdout[-3000:]
 
 
-@pytest.mark.parametrize("host", sorted(REFUSED))
-def test_bad_setting_is_refused_naming_it(run, host):
-    result, failures, _ = run
-    variable = REFUSED[host][1]
+@pytest.mark.parametrize(
+    ("role", "host"), [(role, host) for role, (_, refused, _) in ROLES.items() for host in refused]
+)
+def test_bad_setting_is_refused_naming_it(runs, role, host):
+    result, failures, _ = runs(role)
+    variable = ROLES[role][1][host][1]
     assert host in failures, f"{host} was accepted:\n{result.stdout[-3000:]}"
     assert variable in failures[host], failures[host]
 
 
-def test_refusals_do_not_print_secret_values(run):
-    result, _, _ = run
+def test_refusals_do_not_print_secret_values(runs):
+    result, _, _ = runs("app")
     assert "s3cr3t-value" not in result.stdout + result.stderr
 
 

@@ -24,6 +24,15 @@ options:
     description: The project's directory (the one with C(pyproject.toml) or C(manage.py)).
     type: path
     required: true
+  app__module:
+    description:
+      - The ASGI app as C(package.module:attribute), for an app that is not found by reading
+        (one built by a call, say). Replaces the one found; the project need not have one.
+      - Refused unless it matches the app role's pattern of I(app__module).
+    type: str
+  app__factory:
+    description: Whether the app's module names a factory; replaces what was found.
+    type: bool
 author: plainvm contributors
 """
 
@@ -56,7 +65,11 @@ app__migrate_command:
   type: str
   returned: always
 app__health_path:
-  description: A path that looks like a health check; C(/) when none was found.
+  description:
+    - A path the project routes that can tell a ready release; empty when none was found.
+    - For Django, the admin's login page when the admin is installed and routed, else a route
+      named like a health check in the root URLconf; for another app, a route named like a
+      health check, else C(/) when it is routed.
   type: str
   returned: always
 env_names:
@@ -69,14 +82,55 @@ env_names:
 ASGI_CLASSES = {"FastAPI", "Starlette", "Quart", "Litestar", "Sanic"}
 # A name that says "secret" goes to the vault, everything else to plain settings.
 SECRET_WORDS = re.compile(r"SECRET|PASSWORD|TOKEN|KEY|DATABASE_URL|DSN", re.IGNORECASE)
-# Set by the toolkit or by systemd: never asked of the user.
-SET_BY_TOOLKIT = {"STATE_DIRECTORY", "CACHE_DIRECTORY", "HOME", "APP_RELEASE", "PATH"}
+# Variables the app finds set when it runs: left out of app__env, where the
+# user would be asked for a value the toolkit or systemd gives anyway (and
+# the app role refuses its own names there). The app role's unit (sandbox.j2,
+# release.env.j2, __app_reserved_env) sets these; keep this list in step.
+SET_BY_TOOLKIT = {
+    # The role's release.env.
+    "APP_RELEASE",
+    "APP_MODULE",
+    "APP_UVICORN_ARGS",
+    "APP_MIGRATE_COMMAND",
+    # The role's unit: PATH starts with the release's virtualenv, HOME is the
+    # cache directory.
+    "PATH",
+    "HOME",
+    "XDG_CACHE_HOME",
+    # systemd: the directories of StateDirectory= and its kin, the unit's
+    # user, its socket (socket activation) and its run.
+    "STATE_DIRECTORY",
+    "CACHE_DIRECTORY",
+    "RUNTIME_DIRECTORY",
+    "LOGS_DIRECTORY",
+    "CONFIGURATION_DIRECTORY",
+    "CREDENTIALS_DIRECTORY",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LISTEN_FDS",
+    "LISTEN_PID",
+    "LISTEN_FDNAMES",
+    "INVOCATION_ID",
+    "JOURNAL_STREAM",
+    "SYSTEMD_EXEC_PID",
+    "MEMORY_PRESSURE_WATCH",
+    "MEMORY_PRESSURE_WRITE",
+    # systemd gives services the system's locale (/etc/locale.conf).
+    "LANG",
+}
 # A route declared for a health path (Starlette's Route, FastAPI's @app.get,
 # Django's path), and which of them to prefer: readiness over liveness.
 HEALTH_ROUTE = re.compile(
     r"""(?:Route|path|re_path|get|route|api_route)\(\s*["']/?((?:readyz|ready|healthz|health|livez|ping)/?)["']"""
 )
 HEALTH_PREFERENCE = ["readyz", "ready", "healthz", "health", "livez", "ping"]
+# The root path, routed: a fallback for an app without a health route.
+ROOT_ROUTE = re.compile(r"""(?:Route|get|route|api_route)\(\s*["']/["']""")
+# Django: what names a health view (in its route, view or name=), best first.
+DJANGO_HEALTH_WORDS = ["ready", "health", "live", "ping", "status"]
+# A Django route that is a path as it stands: no converters, no regex.
+DJANGO_PLAIN_ROUTE = re.compile(r"([A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]*\Z")
 
 # Every value returned is one of these; anything else is left out or refused.
 # They end in \Z, not $: $ also matches before a trailing newline.
@@ -129,18 +183,19 @@ class Project:
             info = path.lstat()
         except OSError:
             return None
+        # The file, or a directory on the way to it (a settings module is
+        # looked up by its import path), may be a link: where it leads is
+        # read, and only inside the project.
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            self.warn(path, "a broken or looping link; not read")
+            return None
+        if not real.is_relative_to(self.real_root):
+            self.warn(path, "a link out of the project; not read")
+            return None
         if stat.S_ISLNK(info.st_mode):
-            try:
-                real = path.resolve(strict=True)
-            except (OSError, RuntimeError):
-                self.warn(path, "a broken or looping link; not read")
-                return None
-            if not real.is_relative_to(self.real_root):
-                self.warn(path, "a link out of the project; not read")
-                return None
             info = real.lstat()
-        else:
-            real = path
         # Checked before opening: opening a device can act on it, and reading
         # a FIFO waits for a writer.
         if not stat.S_ISREG(info.st_mode):
@@ -270,6 +325,154 @@ def asgi_app(project: Project, trees: dict[Path, ast.Module]) -> tuple[str, bool
     return factory, bool(factory)
 
 
+def module_file(project: Project, name: str) -> Path | None:
+    """The file of a module named by its import path, in the project or its src/."""
+    if not MODULE_PATH.match(name):
+        return None
+    parts = name.split(".")
+    for base in (project.root, project.root / "src"):
+        for candidate in (
+            base.joinpath(*parts).with_suffix(".py"),
+            base.joinpath(*parts, "__init__.py"),
+        ):
+            if candidate.exists() or candidate.is_symlink():
+                return candidate
+    return None
+
+
+def parse(project: Project, path: Path | None) -> ast.Module | None:
+    text = project.read(path) if path is not None else None
+    if text is None:
+        return None
+    try:
+        return ast.parse(text, str(path))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def strings(node: ast.expr) -> list[str]:
+    """The string constants of a list or tuple, or of a sum of them."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return strings(node.left) + strings(node.right)
+    if isinstance(node, ast.List | ast.Tuple):
+        return [
+            item.value
+            for item in node.elts
+            if isinstance(item, ast.Constant) and isinstance(item.value, str)
+        ]
+    return []
+
+
+def django_settings(project: Project, settings: str) -> tuple[str, set[str]]:
+    """ROOT_URLCONF and INSTALLED_APPS, as the settings module assigns them.
+
+    Settings split into a package (`mysite/settings/base.py`, `prod.py`...)
+    are read file by file, all of them: each may add to either.
+    """
+    path = module_file(project, settings)
+    if path is None:
+        return "", set()
+    files = [path]
+    if path.parent.name == "settings" or path.name == "__init__.py":
+        files = sorted(path.parent.glob("*.py"))
+    urlconf, apps = "", set()
+    for file in files:
+        tree = parse(project, file)
+        for node in tree.body if tree else []:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target, value = node.targets[0], node.value
+            elif isinstance(node, ast.AugAssign):
+                target, value = node.target, node.value
+            else:
+                continue
+            if not isinstance(target, ast.Name):
+                continue
+            if target.id == "INSTALLED_APPS":
+                apps.update(strings(value))
+            elif target.id == "ROOT_URLCONF" and isinstance(value, ast.Constant) and not urlconf:
+                urlconf = value.value if isinstance(value.value, str) else ""
+    return urlconf, apps
+
+
+def django_routes(tree: ast.Module) -> list[tuple[str, str, str]]:
+    """(route, view, name=) of each path() in the module's urlpatterns.
+
+    Only the list itself: a route inside include() or i18n_patterns() has a
+    prefix that this does not follow. A re_path() counts where its pattern
+    is a plain path between ^ and $.
+    """
+    routes: list[tuple[str, str, str]] = []
+
+    def entries(node: ast.expr) -> list[ast.expr]:
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+            return entries(node.left) + entries(node.right)
+        return list(node.elts) if isinstance(node, ast.List | ast.Tuple) else []
+
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign):
+            targets, value = statement.targets, statement.value
+        elif isinstance(statement, ast.AugAssign):
+            targets, value = [statement.target], statement.value
+        else:
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == "urlpatterns" for t in targets):
+            continue
+        for entry in entries(value):
+            if not (isinstance(entry, ast.Call) and len(entry.args) >= 2):
+                continue
+            called = ast.unparse(entry.func).split(".")[-1]
+            first = entry.args[0]
+            if called not in {"path", "re_path", "url"} or not (
+                isinstance(first, ast.Constant) and isinstance(first.value, str)
+            ):
+                continue
+            route = first.value
+            if called != "path":
+                route = route.removeprefix("^").removesuffix("$").replace("\\", "")
+            if not DJANGO_PLAIN_ROUTE.match(route):
+                continue
+            view = entry.args[1]
+            if isinstance(view, ast.Call):
+                # include(...) routes to more routes, under this prefix.
+                if not isinstance(view.func, ast.Attribute) or view.func.attr != "as_view":
+                    continue
+                view = view.func.value
+            name = [
+                str(keyword.value.value)
+                for keyword in entry.keywords
+                if keyword.arg == "name" and isinstance(keyword.value, ast.Constant)
+            ]
+            routes.append((route, ast.unparse(view), " ".join(name)))
+    return routes
+
+
+def django_health_path(project: Project, settings: str) -> str:
+    """The admin's login page, else a route named like a health check; or empty.
+
+    A stock project answers / with 404: a path that only a project's own
+    routes make is the one that can say it is up.
+    """
+    urlconf, apps = django_settings(project, settings)
+    if not urlconf:
+        urlconf = settings.rsplit(".", 1)[0] + ".urls"
+    tree = parse(project, module_file(project, urlconf))
+    routes = django_routes(tree) if tree else []
+    admin = any(
+        app == "django.contrib.admin" or app.startswith("django.contrib.admin.apps.")
+        for app in apps
+    )
+    for route, view, _ in routes:
+        if admin and view.endswith("site.urls"):
+            return f"/{route}login/" if route.endswith("/") or not route else f"/{route}/login/"
+    ranked = [
+        (rank, index, route)
+        for index, (route, view, name) in enumerate(routes)
+        for rank, word in enumerate(DJANGO_HEALTH_WORDS)
+        if word in f"{route} {view} {name}".lower()
+    ]
+    return "/" + min(ranked)[2] if ranked else ""
+
+
 def migrate_command(project: Project, texts: dict[Path, str]) -> str:
     """A package whose `python -m` entry knows a `migrate` command."""
     for path in texts:
@@ -285,12 +488,22 @@ def migrate_command(project: Project, texts: dict[Path, str]) -> str:
     return ""
 
 
-def detect(root: Path) -> dict[str, Any]:
+def detect(
+    root: Path, given_module: str | None = None, given_factory: bool | None = None
+) -> dict[str, Any]:
     """The facts of the project in root, and under `warnings` what was left out.
+
+    given_module and given_factory, when not None, are the user's and replace
+    what would be found; with a module given, no app is looked for.
 
     Raises ProjectError when the project cannot be described with values
     that are safe to write into an inventory.
     """
+    if given_module is not None and not APP_MODULE.match(given_module):
+        raise ProjectError(
+            f"app__module {shown(given_module)} must be 'package.module:attribute' "
+            "(letters, digits, _ and ., e.g. shop.main:app); nothing was written"
+        )
     project = Project(root)
     texts: dict[Path, str] = {}
     trees: dict[Path, ast.Module] = {}
@@ -316,13 +529,8 @@ def detect(root: Path) -> dict[str, Any]:
                     "name ([A-Za-z_][A-Za-z0-9_]*); left out",
                 )
     names -= SET_BY_TOOLKIT
-    found = {route for text in texts.values() for route in HEALTH_ROUTE.findall(text)}
-    routes = sorted(found, key=lambda route: HEALTH_PREFERENCE.index(route.strip("/")))
-    health = "/" + routes[0] if routes else "/"
-    if not HEALTH_PATH.match(health):
-        health = "/"
 
-    facts: dict[str, Any] = {"name": distribution_name(project), "app__health_path": health}
+    facts: dict[str, Any] = {"name": distribution_name(project)}
     manage = root / "manage.py"
     manage_text = project.read(manage) if manage.exists() or manage.is_symlink() else None
     settings = re.search(
@@ -341,16 +549,27 @@ def detect(root: Path) -> dict[str, Any]:
             app__module=f"{package}.asgi:application",
             app__factory=False,
             app__migrate_command="python -m django migrate --noinput",
+            app__health_path=django_health_path(project, settings.group(1)),
             django_settings_module=settings.group(1),
         )
     else:
-        module, factory = asgi_app(project, trees)
+        module, factory = asgi_app(project, trees) if given_module is None else ("", False)
+        found = {route for text in texts.values() for route in HEALTH_ROUTE.findall(text)}
+        routes = sorted(found, key=lambda route: HEALTH_PREFERENCE.index(route.strip("/")))
+        root_routed = any(ROOT_ROUTE.search(text) for text in texts.values())
         facts.update(
             framework="asgi",
             app__module=module,
             app__factory=factory,
             app__migrate_command=migrate_command(project, texts),
+            app__health_path="/" + routes[0] if routes else "/" if root_routed else "",
         )
+    if not HEALTH_PATH.match(facts["app__health_path"]):
+        facts["app__health_path"] = ""
+    if given_module is not None:
+        facts.update(app__module=given_module, app__factory=False)
+    if given_factory is not None:
+        facts["app__factory"] = given_factory
     facts["env_names"] = {
         "plain": sorted(name for name in names if not SECRET_WORDS.search(name)),
         "secret": sorted(name for name in names if SECRET_WORDS.search(name)),
@@ -361,14 +580,18 @@ def detect(root: Path) -> dict[str, Any]:
 
 def main() -> None:
     module = AnsibleModule(
-        argument_spec={"path": {"type": "path", "required": True}},
+        argument_spec={
+            "path": {"type": "path", "required": True},
+            "app__module": {"type": "str"},
+            "app__factory": {"type": "bool"},
+        },
         supports_check_mode=True,
     )
     root = Path(module.params["path"])
     if not root.is_dir():
         module.fail_json(msg=f"path '{root}' is not a directory of a Python project")
     try:
-        facts = detect(root)
+        facts = detect(root, module.params["app__module"], module.params["app__factory"])
     except ProjectError as error:
         module.fail_json(msg=str(error))
     for warning in facts.pop("warnings"):
@@ -376,7 +599,8 @@ def main() -> None:
     if not facts["app__module"]:
         module.fail_json(
             msg=f"found no ASGI app in {root}: no module-level FastAPI(...)/Starlette(...) "
-            "assignment, no create_app() and no Django manage.py; give app__module yourself",
+            "assignment, no create_app() and no Django manage.py; give the app yourself: "
+            "-e app__module=package.module:attribute (and -e app__factory=true for a factory)",
             **facts,
         )
     module.exit_json(changed=False, **facts)

@@ -353,6 +353,9 @@ def read(args: argparse.Namespace) -> dict[str, Any]:
         "releases": releases,
         "backups": backups,
         "serving": serving(args.unit, args.changed),
+        # Root's note that a run wrote files the app's start reads and had
+        # not restarted the app yet.
+        "restart_pending": bool(args.restart_pending) and Path(args.restart_pending).is_file(),
     }
 
 
@@ -367,6 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--changed", nargs="*", default=[], help="files the running app must be newer than"
     )
+    command.add_argument("--restart-pending", default="", help="root's note of a restart owed")
 
     command = commands.add_parser("backup", help="as the app: back up the databases")
     command.add_argument("--state", required=True)
