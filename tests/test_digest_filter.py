@@ -3,6 +3,7 @@ import hmac
 
 import pytest
 from ansible.errors import AnsibleFilterError
+
 from plugins.filter.digest import hmac_sha256
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from plugins.test.network import ipv4_address, ipv4_endpoint, ipv4_network
 
 
