@@ -50,8 +50,12 @@ scenario: venv
 # Every scenario but vm (see test-vm).
 SCENARIOS := default deploy new nginx acme fleet
 
+# Each scenario's duration is printed: CI's budget is kept by these figures.
 molecule: venv
-	set -e; for scenario in $(SCENARIOS); do molecule test --scenario-name $$scenario; done
+	set -e; for scenario in $(SCENARIOS); do \
+	    start=$$(date +%s); molecule test --scenario-name $$scenario; \
+	    echo "scenario $$scenario: $$(( $$(date +%s) - start )) s"; \
+	done
 
 test: lint unit molecule
 
