@@ -61,8 +61,9 @@ test: lint unit molecule
 
 # A qemu VM, under software emulation where KVM cannot run guests: far
 # slower than the containers, so not part of `make test` (CI runs it after).
+# Run once more when the emulated kernel crashed (see tools/test-vm).
 test-vm: venv
-	molecule test --scenario-name vm
+	tools/test-vm
 
 # Injects faults under load and rewrites the README's table from what it
 # counts; it fails while any fault loses requests, data or the release.

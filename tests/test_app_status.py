@@ -88,3 +88,99 @@ def test_ages_are_rounded_for_reading() -> None:
     assert app_status.age(moment, start + 2 * 3600 + 7 * 60) == "2 h 7 min ago"
     assert app_status.age(moment, start + 3 * 86400 + 3600) == "3 d 1 h ago"
     assert app_status.age("not a time", start) is None
+
+
+def fake_unit(units: Path, name: str, text: str) -> None:
+    (units / name).write_text(f"#\n# Ansible managed\n#\n{text}\n[Unit]\n")
+
+
+def test_process_types_and_timers_are_found_by_their_marker(tmp_path: Path) -> None:
+    fake_unit(tmp_path, "shop-worker.service", "# plainvm.asgi process of shop")
+    fake_unit(tmp_path, "shop-report.service", "# plainvm.asgi timer of shop")
+    fake_unit(tmp_path, "shop-report.timer", "# plainvm.asgi timer of shop")
+    # The app's own units, another app's process whose name starts the same, a hand-made unit.
+    fake_unit(tmp_path, "shop-handover.service", "")
+    fake_unit(tmp_path, "shop-eu-worker.service", "# plainvm.asgi process of shop-eu")
+    fake_unit(tmp_path, "shop-extra.service", "# plainvm.asgi process of shop, by hand")
+    assert app_status.marked_units(tmp_path, "shop", "process", ".service") == [
+        "shop-worker.service"
+    ]
+    assert app_status.marked_units(tmp_path, "shop", "timer", ".timer") == ["shop-report.timer"]
+    assert app_status.marked_units(tmp_path, "shop-eu", "process", ".service") == [
+        "shop-eu-worker.service"
+    ]
+
+
+def test_a_process_runs_the_release_named_in_its_environment(tmp_path: Path) -> None:
+    (tmp_path / "42").mkdir()
+    (tmp_path / "42" / "environ").write_bytes(b"PATH=/bin\0APP_RELEASE=1f2e3d4c5b6a\0HOME=/x\0")
+    assert app_status.process_release(42, proc=tmp_path) == "1f2e3d4c5b6a"
+    # Gone, or not started.
+    assert app_status.process_release(43, proc=tmp_path) == ""
+    assert app_status.process_release(0, proc=tmp_path) == ""
+
+
+def test_process_types_and_timers_say_what_runs_and_when(tmp_path: Path, monkeypatch) -> None:
+    units = tmp_path / "units"
+    units.mkdir()
+    fake_unit(units, "shop-worker.service", "# plainvm.asgi process of shop")
+    fake_unit(units, "shop-queue.service", "# plainvm.asgi process of shop")
+    fake_unit(units, "shop-report.timer", "# plainvm.asgi timer of shop")
+    fake_unit(units, "shop-report.service", "# plainvm.asgi timer of shop")
+    (tmp_path / "42").mkdir()
+    (tmp_path / "42" / "environ").write_bytes(b"APP_RELEASE=bbb\0")
+    shown = {
+        "shop-worker.service": {
+            "ActiveState": "active",
+            "SubState": "running",
+            "Result": "success",
+            "UnitFileState": "enabled",
+            "ActiveEnterTimestamp": "Mon 2024-05-06 10:00:00 UTC",
+            "MainPID": "42",
+            "NRestarts": "2",
+        },
+        # Rolled back to a release that has no command for it.
+        "shop-queue.service": {
+            "ActiveState": "inactive",
+            "SubState": "dead",
+            "Result": "exec-condition",
+            "UnitFileState": "enabled",
+            "ActiveEnterTimestamp": "",
+            "MainPID": "0",
+            "NRestarts": "0",
+        },
+        "shop-report.timer": {
+            "ActiveState": "active",
+            "SubState": "waiting",
+            "UnitFileState": "enabled",
+            "NextElapseUSecRealtime": "Tue 2024-05-07 03:00:00 UTC",
+            "LastTriggerUSec": "Mon 2024-05-06 03:00:00 UTC",
+        },
+        "shop-report.service": {
+            "ActiveState": "inactive",
+            "Result": "exit-code",
+            "ExecMainStatus": "3",
+            "MainPID": "0",
+        },
+    }
+    monkeypatch.setattr(app_status, "systemd_properties", lambda unit, properties: shown[unit])
+    queue, worker = app_status.process_types(units, "shop", proc=tmp_path)
+    assert worker["name"] == "worker"
+    assert (worker["active"], worker["release"], worker["restarts"]) == (True, "bbb", 2)
+    assert (queue["active"], queue["result"], queue["release"]) == (False, "exec-condition", "")
+    (report,) = app_status.timers(units, "shop", "aaa", proc=tmp_path)
+    assert report["next_run"] == "Tue 2024-05-07 03:00:00 UTC"
+    assert (report["last_result"], report["last_status"], report["release"]) == (
+        "exit-code",
+        3,
+        "aaa",
+    )
+    # A run going on now: its own release, and no result yet.
+    shown["shop-report.service"] |= {"ActiveState": "activating", "MainPID": "42"}
+    (report,) = app_status.timers(units, "shop", "aaa", proc=tmp_path)
+    assert (report["running"], report["last_result"], report["release"]) == (True, "", "bbb")
+    # Never run.
+    shown["shop-report.timer"]["LastTriggerUSec"] = "n/a"
+    shown["shop-report.service"] |= {"ActiveState": "inactive", "MainPID": "0"}
+    (report,) = app_status.timers(units, "shop", "aaa", proc=tmp_path)
+    assert (report["last_run"], report["last_result"]) == ("", "")

@@ -26,6 +26,9 @@ PLAYBOOK = """\
     postgres__databases: [{{name: shop, password: guessable-and-long-enough}}]
     # Defaults that name files beside the role, which a play's own task cannot see.
     app__source: /srv/source
+    # And those that depend on whether app__source is the bundled server there.
+    app__migrate_command: ""
+    app__health_path: /healthz
     app__build_cache: /srv/cache
     proxy__maintenance_page: /srv/maintenance.html
   tasks:

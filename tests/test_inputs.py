@@ -48,12 +48,52 @@ ACCEPTED = {
         "app__listen_address": "10.0.0.5",
         "app__trusted_proxies": ["10.0.0.2", "255.255.255.254"],
     },
+    "processes-and-timers": {
+        "app__processes": {
+            "worker": "celery -A shop worker --concurrency 2",
+            "queue_2": {
+                "command": AWKWARD,
+                "stop_signal": "SIGINT",
+                "stop_timeout": 120,
+                "memory_max_mb": 512,
+            },
+        },
+        "app__timers": {
+            "report": {
+                "command": "python -m shop report",
+                "on_calendar": "*-*-* 03:00:00",
+                "timeout": 0,
+            },
+        },
+    },
     # The operator's explicit choice: the sandbox is theirs to loosen.
     "unsafe-directives": {
         "app__service_directives_unsafe": True,
         "app__service_directives": ["User=root", "ExecStartPre=+/bin/true", "NoNewPrivileges=no"],
     },
 }
+
+
+def recipe_inventories():
+    """The complete inventories of docs/recipes.md, as a user would copy them.
+
+    Their vault references become plain values: the checks read the
+    secrets' names, and there is no vault here.
+    """
+    text = (ROOT / "docs/recipes.md").read_text()
+    found = {}
+    for block in re.findall(r"^( *)```yaml\n(.*?)^\1```", text, re.MULTILINE | re.DOTALL):
+        indent, body = block
+        settings = yaml.safe_load(re.sub(rf"(?m)^{indent}", "", body))
+        if "app__name" in settings:
+            found[f"recipe-{settings['app__name']}"] = json.loads(
+                re.sub(r"\{\{ vault_\w+ \}\}", "from-the-vault", json.dumps(settings))
+            )
+    assert len(found) >= 2, "docs/recipes.md: its Django and FastAPI inventories"
+    return found
+
+
+ACCEPTED.update(recipe_inventories())
 
 # Host name: (settings, the variable the refusal must name).
 REFUSED = {
@@ -89,6 +129,22 @@ REFUSED = {
     "group-own": ({"app__name": "shop", "app__socket_group": "shop"}, "app__socket_group"),
     "module-newline": ({"app__module": "server.app:app\n"}, "app__module"),
     "health-space": ({"app__health_path": "/ready z"}, "app__health_path"),
+    # The bundled server's /readyz is no other app's default.
+    "health-unset": (
+        {"app__source": "/home/me/shop", "app__module": "shop:app"},
+        "app__health_path",
+    ),
+    "static-root": ({"app__static": {"/": "static"}}, "app__static"),
+    "static-no-slash": ({"app__static": {"/static": "static"}}, "app__static"),
+    "static-up": ({"app__static": {"/static/../x/": "static"}}, "app__static"),
+    "static-health": (
+        {"app__static": {"/readyz/": "static"}, "app__health_path": "/readyz/"},
+        "app__static",
+    ),
+    "static-dir-up": ({"app__static": {"/static/": "../../etc"}}, "app__static"),
+    "static-dir-absolute": ({"app__static": {"/static/": "/etc"}}, "app__static"),
+    "static-dir-venv": ({"app__static": {"/static/": "venv/lib"}}, "app__static"),
+    "build-nul": ({"app__build_command": "make\x00"}, "app__build_command"),
     "health-newline": ({"app__health_path": "/readyz\n"}, "app__health_path"),
     "release-dotdot": ({"app__release": ".."}, "app__release"),
     "release-parent": ({"app__release": "../../etc"}, "app__release"),
@@ -167,6 +223,57 @@ REFUSED = {
         {"app__service_directives_unsafe": "maybe"},
         "app__service_directives_unsafe",
     ),
+    "process-name-dash": ({"app__processes": {"celery-worker": "celery worker"}}, "app__processes"),
+    "process-name-newline": ({"app__processes": {"worker\n": "celery worker"}}, "app__processes"),
+    "process-name-handover": ({"app__processes": {"handover": "celery worker"}}, "handover"),
+    "process-name-migrate": (
+        {"app__timers": {"migrate": {"command": "x", "on_calendar": "daily"}}},
+        "migrate",
+    ),
+    "process-and-timer": (
+        {
+            "app__processes": {"jobs": "rq worker"},
+            "app__timers": {"jobs": {"command": "x", "on_calendar": "daily"}},
+        },
+        'app__processes: "jobs"',
+    ),
+    "process-no-command": (
+        {"app__processes": {"worker": {"stop_signal": "SIGINT"}}},
+        "app__processes.worker",
+    ),
+    "process-empty-command": ({"app__processes": {"worker": " "}}, "app__processes.worker"),
+    "process-cr": ({"app__processes": {"worker": "celery\rworker"}}, "app__processes.worker"),
+    "process-signal": (
+        {"app__processes": {"worker": {"command": "x", "stop_signal": "KILL"}}},
+        "app__processes.worker",
+    ),
+    # YAML 1.1 reads `on` as true: the key is `hosts`.
+    "process-on": (
+        {"app__processes": {"worker": {"command": "x", True: ["web1"]}}},
+        "app__processes.worker",
+    ),
+    "process-unknown-host": (
+        {"app__processes": {"worker": {"command": "x", "hosts": ["nowhere"]}}},
+        "app__processes.worker",
+    ),
+    "timer-no-calendar": ({"app__timers": {"report": {"command": "x"}}}, "app__timers.report"),
+    "timer-calendar-newline": (
+        {
+            "app__timers": {
+                "report": {"command": "x", "on_calendar": "daily\nExecStartPre=/bin/true"}
+            }
+        },
+        "app__timers.report",
+    ),
+    "timer-stop-signal": (
+        {
+            "app__timers": {
+                "report": {"command": "x", "on_calendar": "daily", "stop_signal": "SIGINT"}
+            }
+        },
+        "app__timers.report",
+    ),
+    "env-process-command": ({"app__env": {"APP_PROCESS_WORKER": "x"}}, "APP_PROCESS_WORKER"),
     "listen-999": ({"app__listen_address": "999.1.1.1"}, "app__listen_address"),
     "listen-octal": ({"app__listen_address": "010.0.0.1"}, "app__listen_address"),
     "proxies-999": (

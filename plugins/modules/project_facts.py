@@ -8,7 +8,7 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -72,6 +72,27 @@ app__health_path:
       health check, else C(/) when it is routed.
   type: str
   returned: always
+app__build_command:
+  description:
+    - For Django with STATIC_ROOT set, C(python -m django collectstatic --noinput); else empty.
+  type: str
+  returned: always
+app__static:
+  description: For Django with STATIC_ROOT set, its STATIC_URL served from C(static) in the release.
+  type: dict
+  returned: always
+app__processes:
+  description: For Django, C(python -m django qcluster) with django-q2, or Celery's worker.
+  type: dict
+  returned: always
+app__timers:
+  description: For Django with its sessions app, C(clearsessions) daily.
+  type: dict
+  returned: always
+django_static_root:
+  description: False for a Django project with static files but no STATIC_ROOT to collect them into.
+  type: bool
+  returned: when the project is a Django project
 env_names:
   description: Environment variables the project reads, split into C(plain) and C(secret) names.
   type: dict
@@ -89,9 +110,11 @@ SECRET_WORDS = re.compile(r"SECRET|PASSWORD|TOKEN|KEY|DATABASE_URL|DSN", re.IGNO
 SET_BY_TOOLKIT = {
     # The role's release.env.
     "APP_RELEASE",
+    "APP_RELEASE_DIR",
     "APP_MODULE",
     "APP_UVICORN_ARGS",
     "APP_MIGRATE_COMMAND",
+    "APP_BUILD_COMMAND",
     # The role's unit: PATH starts with the release's virtualenv, HOME is the
     # cache directory.
     "PATH",
@@ -139,6 +162,8 @@ ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # A dotted import path, and the app role's pattern of app__module.
 MODULE_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 APP_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_.]*\Z")
+# A URL prefix that the app role serves from the release (app__static).
+STATIC_PREFIX = re.compile(r"/([A-Za-z0-9._~-]+/)+\Z")
 # The app role's pattern of app__health_path.
 HEALTH_PATH = re.compile(r"/([A-Za-z0-9._~!&*+,;=:@/?-]|%[0-9A-Fa-f]{2})*\Z")
 # A distribution's name (PEP 508).
@@ -363,19 +388,29 @@ def strings(node: ast.expr) -> list[str]:
     return []
 
 
-def django_settings(project: Project, settings: str) -> tuple[str, set[str]]:
-    """ROOT_URLCONF and INSTALLED_APPS, as the settings module assigns them.
+class DjangoSettings(NamedTuple):
+    """What the settings module assigns that the inventory depends on."""
+
+    urlconf: str = ""
+    apps: frozenset[str] = frozenset()
+    static_url: str = ""
+    # STATIC_ROOT is assigned: collectstatic has somewhere to write.
+    static_root: bool = False
+
+
+def django_settings(project: Project, settings: str) -> DjangoSettings:
+    """ROOT_URLCONF, INSTALLED_APPS, STATIC_URL and STATIC_ROOT, as assigned.
 
     Settings split into a package (`mysite/settings/base.py`, `prod.py`...)
-    are read file by file, all of them: each may add to either.
+    are read file by file, all of them: each may add to any.
     """
     path = module_file(project, settings)
     if path is None:
-        return "", set()
+        return DjangoSettings()
     files = [path]
     if path.parent.name == "settings" or path.name == "__init__.py":
         files = sorted(path.parent.glob("*.py"))
-    urlconf, apps = "", set()
+    found: dict[str, Any] = {"apps": set()}
     for file in files:
         tree = parse(project, file)
         for node in tree.body if tree else []:
@@ -387,11 +422,65 @@ def django_settings(project: Project, settings: str) -> tuple[str, set[str]]:
                 continue
             if not isinstance(target, ast.Name):
                 continue
+            constant = value.value if isinstance(value, ast.Constant) else None
             if target.id == "INSTALLED_APPS":
-                apps.update(strings(value))
-            elif target.id == "ROOT_URLCONF" and isinstance(value, ast.Constant) and not urlconf:
-                urlconf = value.value if isinstance(value.value, str) else ""
-    return urlconf, apps
+                found["apps"].update(strings(value))
+            elif target.id == "STATIC_ROOT":
+                found["static_root"] = True
+            elif target.id in ("ROOT_URLCONF", "STATIC_URL") and isinstance(constant, str):
+                found.setdefault(
+                    "urlconf" if target.id == "ROOT_URLCONF" else "static_url", constant
+                )
+    return DjangoSettings(
+        urlconf=found.get("urlconf", ""),
+        apps=frozenset(found["apps"]),
+        static_url=found.get("static_url", ""),
+        static_root=found.get("static_root", False),
+    )
+
+
+def django_background(project: Project, settings: str) -> dict[str, Any]:
+    """A worker for the task queue the project installs, and the daily cleanup.
+
+    Django's own advice is to run clearsessions daily where sessions are kept
+    in the database; a django-q2 cluster runs with its ORM broker from the
+    project's own settings. Celery's worker needs the project's Celery app,
+    named after its package.
+    """
+    found = django_settings(project, settings)
+    package = settings.split(".", 1)[0]
+    processes = {}
+    if "django_q" in found.apps:
+        processes["worker"] = "python -m django qcluster"
+    elif (project.root / package / "celery.py").is_file():
+        processes["worker"] = f"celery -A {package} worker --concurrency 2"
+    timers = {}
+    if "django.contrib.sessions" in found.apps:
+        timers["clearsessions"] = {
+            "command": "python -m django clearsessions",
+            "on_calendar": "daily",
+        }
+    return {"app__processes": processes, "app__timers": timers}
+
+
+def django_static(project: Project, settings: str) -> dict[str, Any]:
+    """collectstatic as the build, and its STATIC_URL served from the release.
+
+    The directory is the one the README's settings line gives STATIC_ROOT:
+    `static` in $APP_RELEASE_DIR. Without STATIC_ROOT, nothing: the inventory
+    then says which line to add.
+    """
+    found = django_settings(project, settings)
+    if "django.contrib.staticfiles" not in found.apps:
+        return {"app__build_command": "", "app__static": {}, "django_static_root": True}
+    prefix = "/" + (found.static_url or "static/").strip("/") + "/"
+    if not found.static_root or not STATIC_PREFIX.match(prefix):
+        return {"app__build_command": "", "app__static": {}, "django_static_root": False}
+    return {
+        "app__build_command": "python -m django collectstatic --noinput",
+        "app__static": {prefix: "static"},
+        "django_static_root": True,
+    }
 
 
 def django_routes(tree: ast.Module) -> list[tuple[str, str, str]]:
@@ -452,7 +541,8 @@ def django_health_path(project: Project, settings: str) -> str:
     A stock project answers / with 404: a path that only a project's own
     routes make is the one that can say it is up.
     """
-    urlconf, apps = django_settings(project, settings)
+    found = django_settings(project, settings)
+    urlconf, apps = found.urlconf, found.apps
     if not urlconf:
         urlconf = settings.rsplit(".", 1)[0] + ".urls"
     tree = parse(project, module_file(project, urlconf))
@@ -551,6 +641,8 @@ def detect(
             app__migrate_command="python -m django migrate --noinput",
             app__health_path=django_health_path(project, settings.group(1)),
             django_settings_module=settings.group(1),
+            **django_static(project, settings.group(1)),
+            **django_background(project, settings.group(1)),
         )
     else:
         module, factory = asgi_app(project, trees) if given_module is None else ("", False)
@@ -563,6 +655,10 @@ def detect(
             app__factory=factory,
             app__migrate_command=migrate_command(project, texts),
             app__health_path="/" + routes[0] if routes else "/" if root_routed else "",
+            app__build_command="",
+            app__static={},
+            app__processes={},
+            app__timers={},
         )
     if not HEALTH_PATH.match(facts["app__health_path"]):
         facts["app__health_path"] = ""

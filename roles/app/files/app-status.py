@@ -3,7 +3,8 @@
 
 Run as root (the record of switches is root's alone), it reads and changes
 nothing: the `current` and `previous` links, the record of switches, the
-app's unit as systemd describes it, and the processes in its cgroup. It is
+app's unit as systemd describes it, the processes in its cgroup, and its
+process types and timers (the units of app__processes and app__timers). It is
 sent to the host on stdin and run by the host's own Python, so that the
 status of a host costs one round trip, and it needs nothing but the standard
 library of Debian's Python (3.9 and newer).
@@ -39,6 +40,28 @@ PROPERTIES = [
     "ExecStart",
 ]
 
+# Of the units of the app's process types, and of its timers and their jobs.
+PROCESS_PROPERTIES = [
+    "ActiveState",
+    "SubState",
+    "Result",
+    "UnitFileState",
+    "ActiveEnterTimestamp",
+    "MainPID",
+    "NRestarts",
+]
+TIMER_PROPERTIES = [
+    "ActiveState",
+    "SubState",
+    "UnitFileState",
+    "NextElapseUSecRealtime",
+    "LastTriggerUSec",
+]
+JOB_PROPERTIES = ["ActiveState", "Result", "ExecMainStatus", "MainPID"]
+
+# The role marks the units of app__processes and app__timers with this line.
+MARKER = "# plainvm.asgi {kind} of {name}"
+
 # systemd's "no value" for a 64-bit counter: no memory accounting there.
 UNSET = 2**64 - 1
 
@@ -50,14 +73,102 @@ WORKER_MARK = "multiprocessing.spawn"
 WORKERS_FLAG = re.compile(r"--workers(?:=|\s+)(\d+)")
 
 
-def systemd_properties(unit: str) -> dict[str, str]:
+def systemd_properties(unit: str, properties: list[str] = PROPERTIES) -> dict[str, str]:
     result = subprocess.run(
-        ["systemctl", "show", unit, "--property=" + ",".join(PROPERTIES)],
+        ["systemctl", "show", unit, "--property=" + ",".join(properties)],
         check=True,
         capture_output=True,
         text=True,
     )
     return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def marked_units(units_dir: Path, name: str, kind: str, suffix: str) -> list[str]:
+    """The role's units of KIND (process, timer) of app NAME, by their marker line."""
+    marker = MARKER.format(kind=kind, name=name)
+    found = []
+    for path in sorted(units_dir.glob(f"{name}-*{suffix}")):
+        try:
+            if marker in path.read_text().splitlines():
+                found.append(path.name)
+        except OSError:
+            continue
+    return found
+
+
+def process_release(pid: int, proc: Path = Path("/proc")) -> str:
+    """The release a process runs: APP_RELEASE in its environment (release.env)."""
+    if pid <= 0:
+        return ""
+    try:
+        environ = (proc / str(pid) / "environ").read_bytes()
+    except OSError:
+        return ""
+    for entry in environ.split(b"\0"):
+        if entry.startswith(b"APP_RELEASE="):
+            return entry.split(b"=", 1)[1].decode(errors="replace")
+    return ""
+
+
+def unit_state(properties: dict[str, str]) -> str:
+    return f"{properties.get('ActiveState', 'unknown')}/{properties.get('SubState', 'unknown')}"
+
+
+def moment(value: str) -> str:
+    """A time from `systemctl show`; empty for none."""
+    return "" if value in ("", "n/a", "0") else value
+
+
+def process_types(units_dir: Path, name: str, proc: Path = Path("/proc")) -> list[dict[str, Any]]:
+    """Each process type: its unit's state and the release its main process runs."""
+    found = []
+    for unit in marked_units(units_dir, name, "process", ".service"):
+        properties = systemd_properties(unit, PROCESS_PROPERTIES)
+        found.append(
+            {
+                "name": unit[len(name) + 1 : -len(".service")],
+                "unit": unit,
+                "active": properties.get("ActiveState") == "active",
+                "state": unit_state(properties),
+                # `exec-condition`: the live release has no command for it.
+                "result": properties.get("Result", ""),
+                "enabled": properties.get("UnitFileState", "") == "enabled",
+                "since": moment(properties.get("ActiveEnterTimestamp", "")),
+                "restarts": int(properties.get("NRestarts") or 0),
+                "release": process_release(int(properties.get("MainPID") or 0), proc),
+            }
+        )
+    return found
+
+
+def timers(
+    units_dir: Path, name: str, live: str, proc: Path = Path("/proc")
+) -> list[dict[str, Any]]:
+    """Each timer: when it runs next, how its job's last run ended, and the release it runs."""
+    found = []
+    for unit in marked_units(units_dir, name, "timer", ".timer"):
+        timer = systemd_properties(unit, TIMER_PROPERTIES)
+        job = systemd_properties(unit[: -len(".timer")] + ".service", JOB_PROPERTIES)
+        last_run = moment(timer.get("LastTriggerUSec", ""))
+        running = job.get("ActiveState") == "activating"
+        found.append(
+            {
+                "name": unit[len(name) + 1 : -len(".timer")],
+                "unit": unit,
+                "active": timer.get("ActiveState") == "active",
+                "state": unit_state(timer),
+                "enabled": timer.get("UnitFileState", "") == "enabled",
+                "next_run": moment(timer.get("NextElapseUSecRealtime", "")),
+                "last_run": last_run,
+                "running": running,
+                # success, exit-code, timeout; exec-condition: skipped, no command in the release.
+                "last_result": job.get("Result", "") if last_run and not running else "",
+                "last_status": int(job.get("ExecMainStatus") or 0),
+                # A job runs the live release at each start; one running now, its own.
+                "release": process_release(int(job.get("MainPID") or 0), proc) if running else live,
+            }
+        )
+    return found
 
 
 def link_release(path: Path) -> str:
@@ -178,8 +289,11 @@ def status(args: argparse.Namespace) -> dict[str, Any]:
     for switch in (last_deploy, last_switch):
         if switch is not None:
             switch["age"] = age(switch.get("time", ""), now)
+    live = link_release(root / "current")
+    name = args.unit.removesuffix(".service")
+    units_dir = Path(args.units_dir)
     return {
-        "live": link_release(root / "current"),
+        "live": live,
         "previous": link_release(root / "previous"),
         "unit": args.unit,
         "installed": unit.get("LoadState") == "loaded",
@@ -199,6 +313,8 @@ def status(args: argparse.Namespace) -> dict[str, Any]:
         "memory_max_mib": mebibytes(unit.get("MemoryMax", "")),
         "last_deploy": last_deploy,
         "last_switch": last_switch,
+        "process_types": process_types(units_dir, name),
+        "timers": timers(units_dir, name, live),
     }
 
 
@@ -206,6 +322,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app-status.py", description=DESCRIPTION)
     parser.add_argument("--root", required=True, help="/srv/NAME")
     parser.add_argument("--unit", required=True, help="the app's service")
+    parser.add_argument(
+        "--units-dir",
+        default="/etc/systemd/system",
+        help="where the units of its processes and timers are",
+    )
     return parser
 
 
