@@ -461,6 +461,80 @@ PROXY_REFUSED = {
     ),
 }
 
+# proxy__static: the prefixes and directories that the front serves itself.
+# A refusal names the variable and holds the bad value.
+STATIC_DOMAIN = {"proxy__domain": "shop.example.org"}
+STATIC = {"prefix": "/static/", "root": "/srv/shop/static/0"}
+
+STATIC_ACCEPTED = {
+    "static-none": {**STATIC_DOMAIN},
+    "static-one": {**STATIC_DOMAIN, "proxy__static": [STATIC]},
+    "static-two-nginx": {
+        **STATIC_DOMAIN,
+        "proxy__server": "nginx",
+        "proxy__static": [STATIC, {"prefix": "/media/v1.0/", "root": "/srv/shop/media_files"}],
+    },
+    # A sibling whose name starts like the other's is not under it.
+    "static-siblings": {
+        **STATIC_DOMAIN,
+        "proxy__static": [STATIC, {"prefix": "/static-admin/", "root": "/srv/admin"}],
+    },
+}
+
+# Host name: (settings, the text the refusal must hold).
+STATIC_REFUSED = {
+    "static-prefix-slash": ({"prefix": "/", "root": "/srv/x"}, "/"),
+    "static-prefix-no-end": ({"prefix": "/static", "root": "/srv/x"}, '"/static"'),
+    "static-prefix-no-start": ({"prefix": "static/", "root": "/srv/x"}, '"static/"'),
+    "static-prefix-dotdot": ({"prefix": "/static/../", "root": "/srv/x"}, "/static/../"),
+    "static-prefix-dot": ({"prefix": "/./static/", "root": "/srv/x"}, "/./static/"),
+    "static-prefix-double-slash": ({"prefix": "/static//", "root": "/srv/x"}, "/static//"),
+    "static-prefix-space": ({"prefix": "/sta tic/", "root": "/srv/x"}, "/sta tic/"),
+    "static-prefix-brace": ({"prefix": "/{env.X}/", "root": "/srv/x"}, "/{env.X}/"),
+    "static-prefix-newline": ({"prefix": "/static/\n", "root": "/srv/x"}, "proxy__static prefix"),
+    "static-root-relative": ({"prefix": "/static/", "root": "srv/x"}, '"srv/x"'),
+    "static-root-dotdot": ({"prefix": "/static/", "root": "/srv/../etc"}, "/srv/../etc"),
+    "static-root-trailing": ({"prefix": "/static/", "root": "/srv/x/"}, "/srv/x/"),
+    "static-root-slash": ({"prefix": "/static/", "root": "/"}, 'root "/"'),
+    "static-root-dollar": ({"prefix": "/static/", "root": "/srv/$x"}, "/srv/$x"),
+    "static-root-semicolon": ({"prefix": "/static/", "root": "/srv/x;"}, "/srv/x;"),
+    "static-root-home": ({"prefix": "/static/", "root": "/home/shop/static"}, "/home"),
+    "static-root-tmp": ({"prefix": "/static/", "root": "/tmp/static"}, "/tmp"),
+}
+# Host name: (settings beside proxy__domain, the text the refusal must hold).
+STATIC_REFUSED_SETTINGS = {
+    "static-duplicate": (
+        {"proxy__static": [STATIC, {"prefix": "/Static/", "root": "/srv/y"}]},
+        "/static/",
+    ),
+    "static-nested": (
+        {"proxy__static": [STATIC, {"prefix": "/static/admin/", "root": "/srv/y"}]},
+        "/static/admin/",
+    ),
+    # Caddy matches paths whatever their letter case.
+    "static-covers-health": (
+        {
+            "proxy__static": [{"prefix": "/HEALTH/", "root": "/srv/x"}],
+            "proxy__health_path": "/health/ready",
+        },
+        "proxy__health_path",
+    ),
+}
+
+PROXY_ACCEPTED.update(STATIC_ACCEPTED)
+PROXY_REFUSED.update(
+    {
+        host: ({**STATIC_DOMAIN, "proxy__static": [item]}, ("proxy__static", text))
+        for host, (item, text) in STATIC_REFUSED.items()
+    }
+)
+PROXY_REFUSED.update(
+    {
+        host: ({**STATIC_DOMAIN, **settings}, ("proxy__static", text))
+        for host, (settings, text) in STATIC_REFUSED_SETTINGS.items()
+    }
+)
+
 # Role: (its cases that pass, its cases refused, the fewest checks a good case passes).
 ROLES = {
     "app": (ACCEPTED, REFUSED, 10),
@@ -558,9 +632,11 @@ def test_good_settings_pass_every_check(runs, role, host):
 )
 def test_bad_setting_is_refused_naming_it(runs, role, host):
     result, failures, _ = runs(role)
-    variable = ROLES[role][1][host][1]
+    named = ROLES[role][1][host][1]
     assert host in failures, f"{host} was accepted:\n{result.stdout[-3000:]}"
-    assert variable in failures[host], failures[host]
+    # The variable, or the variable and the bad value it holds.
+    for text in [named] if isinstance(named, str) else named:
+        assert text in failures[host], failures[host]
 
 
 def test_refusals_do_not_print_secret_values(runs):
