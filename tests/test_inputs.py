@@ -97,10 +97,6 @@ ACCEPTED.update(recipe_inventories())
 
 # Host name: (settings, the variable the refusal must name).
 REFUSED = {
-    "old-name": (
-        {"app_name": "shop", "app_env": {}},
-        "Rename app_env, app_name to app__env, app__name",
-    ),
     "name-newline": ({"app__name": "shop\n"}, "app__name"),
     "name-root": ({"app__name": "root"}, "app__name"),
     "name-sshd": ({"app__name": "sshd"}, "app__name"),
