@@ -18,7 +18,7 @@ help:
 	@echo "make unit       pytest (the toolkit's and the server package's)"
 	@echo "make scenario S=NAME   one Molecule scenario (default: $(S))"
 	@echo "make test-vm    the Molecule scenario of a qemu VM (slow without KVM)"
-	@echo "make test-faults  the fault suite: writes molecule/faults/results.json and the README's table"
+	@echo "make test-faults  the fault suite: writes molecule/faults/results.json and the table in docs/faults.md"
 	@echo "make lab-down   destroy the lab machines, bridge and NAT rules"
 	@echo "make bench      measure serving, replication and provisioning"
 
@@ -65,7 +65,7 @@ test: lint unit molecule
 test-vm: venv
 	tools/test-vm
 
-# Injects faults under load and rewrites the README's table from what it
+# Injects faults under load and rewrites the table in docs/faults.md from what it
 # counts; it fails while any fault loses requests, data or the release.
 test-faults: venv
 	molecule test --scenario-name faults

@@ -4,7 +4,7 @@ Provisioning (a fresh site.yml, a run that changes nothing, a deploy), then
 serving on the host: uvicorn alone on loopback with 1 and N workers, HTTPS
 through Caddy, and through Nginx after switching the same host to it. Writes
 bench/results/<date>.json, bench/results/latest.md, bench/results/serving.png,
-and the README's bench section between its markers.
+and the table of docs/measurements.md between its markers.
 
 Traffic goes only to the lab host, over the lab's bridge, or stays on the
 host's loopback.
@@ -34,7 +34,7 @@ INVENTORY = ROOT / "bench/inventory"
 # A balancer, two app hosts and a database host, for rolling deploys.
 FLEET = ROOT / "bench/fleet"
 RESULTS = ROOT / "bench/results"
-README = ROOT / "README.md"
+REPORT = ROOT / "docs/measurements.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
@@ -471,7 +471,8 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
     return out
 
 
-def markdown(results: dict[str, Any]) -> str:
+def markdown(results: dict[str, Any], images: str = "bench/results") -> str:
+    """The report's text; IMAGES is the plots' directory, relative to where it goes."""
     how = results["how"]
     facts = how["facts"]
     reps = len(results["serving"][0]["rps"]["values"])
@@ -544,7 +545,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f" | {range_text(case['max_ms'])} | {over.get(name, '-')}"
                 f" | {range_text(case['p99_ms'])} | {range_text(case['event_s'])} |"
             )
-        lines += ["", "![Latency during a deploy and a restart](bench/results/disruption.png)", ""]
+        lines += ["", f"![Latency during a deploy and a restart]({images}/disruption.png)", ""]
     rolling = results.get("fleet")
     if rolling:
         seconds = rolling["rolling_deploy_s"]
@@ -573,7 +574,7 @@ def markdown(results: dict[str, Any]) -> str:
                 f"{task['name']} ({task['seconds']:.2f} s)" for task in profile["longest"]
             )
             lines[-1] += f" The longest: {longest}."
-    lines += ["", "![Requests/s per setup](bench/results/serving.png)"]
+    lines += ["", f"![Requests/s per setup]({images}/serving.png)"]
     return "\n".join(lines) + "\n"
 
 
@@ -653,11 +654,17 @@ def write(results: dict[str, Any]) -> None:
     plot(results, RESULTS / "serving.png")
     if results.get("disruption"):
         plot_disruption(results, RESULTS / "disruption.png")
-    readme = README.read_text()
+    report(results, REPORT)
+
+
+def report(results: dict[str, Any], path: Path) -> None:
+    """Put the results' table between the markers of PATH."""
+    text = path.read_text()
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(readme):
-        sys.exit(f"README.md lacks the markers {BEGIN} and {END}")
-    README.write_text(pattern.sub(lambda _: f"{BEGIN}\n{table}{END}", readme))
+    if not pattern.search(text):
+        sys.exit(f"{path.name} lacks the markers {BEGIN} and {END}")
+    table = markdown(results, images=os.path.relpath(RESULTS, path.parent))
+    path.write_text(pattern.sub(lambda _: f"{BEGIN}\n{table}{END}", text))
 
 
 def main(argv: list[str]) -> int:

@@ -1,13 +1,17 @@
-"""bench.py's arithmetic: what the README's table says must follow from what was measured."""
+"""bench.py's arithmetic: the table of docs/measurements.md must follow from what was measured."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from scripts import load_script
 
-bench = load_script(Path(__file__).resolve().parents[1] / "bench/bench.py", "bench")
+ROOT = Path(__file__).resolve().parents[1]
+bench = load_script(ROOT / "bench/bench.py", "bench")
 
 
 def setup(name: str, workers: int, rps: list[float]) -> dict[str, Any]:
@@ -88,3 +92,23 @@ def test_task_profile_counts_only_tasks_that_ran_on_the_host_as_round_trips() ->
             {"name": "assert", "seconds": 0.01},
         ],
     }
+
+
+def test_the_report_in_the_docs_is_what_the_newest_results_render() -> None:
+    newest = max(bench.RESULTS.glob("[0-9]*.json"))
+    text = bench.REPORT.read_text()
+    match = re.search(re.escape(bench.BEGIN) + "\n(.*?)" + re.escape(bench.END), text, re.DOTALL)
+    assert match, f"{bench.REPORT} lacks the markers"
+    assert match.group(1) == bench.markdown(
+        json.loads(newest.read_text()), images="../bench/results"
+    )
+    for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", match.group(1)):
+        assert (bench.REPORT.parent / image).is_file(), image
+
+
+def test_a_report_without_markers_is_refused(tmp_path: Path) -> None:
+    doc = tmp_path / "measurements.md"
+    doc.write_text("# Title\n")
+    with pytest.raises(SystemExit):
+        bench.report({}, doc)
+    assert doc.read_text() == "# Title\n"

@@ -1,4 +1,4 @@
-"""The README's table of faults is what tools/fault-table makes of the suite's results."""
+"""The table of faults in docs/faults.md is what tools/fault-table makes of the suite's results."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def rows(table: str) -> list[list[str]]:
     return [[c.strip() for c in line.strip("|").split(" | ")] for line in lines]
 
 
-def test_the_readme_table_is_what_the_committed_results_render():
+def test_the_docs_table_is_what_the_committed_results_render():
     result = subprocess.run(
         [sys.executable, str(SCRIPT), "--check"], capture_output=True, text=True, check=False
     )
@@ -104,28 +104,28 @@ def test_results_without_faults_are_refused():
         fault_table.table({"faults": [fault()]})
 
 
-def test_check_fails_on_a_stale_readme_and_a_rewrite_fixes_it(tmp_path):
+def test_check_fails_on_a_stale_doc_and_a_rewrite_fixes_it(tmp_path):
     path = tmp_path / "results.json"
     path.write_text(json.dumps(results(fault())))
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# Title\n\n{fault_table.BEGIN}\nold table\n{fault_table.END}\n\nAfter.\n")
-    args = ["--results", str(path), "--readme", str(readme)]
+    doc = tmp_path / "faults.md"
+    doc.write_text(f"# Title\n\n{fault_table.BEGIN}\nold table\n{fault_table.END}\n\nAfter.\n")
+    args = ["--results", str(path), "--doc", str(doc)]
     assert fault_table.main([*args, "--check"]) == 1
     assert fault_table.main(args) == 0
     assert fault_table.main([*args, "--check"]) == 0
-    text = readme.read_text()
+    text = doc.read_text()
     assert text.startswith("# Title\n\n") and text.endswith("\n\nAfter.\n")
     assert "| kill -9 of a worker | 0 of 1,200 |" in text
 
-    # New figures make the README stale again.
+    # New figures make the document stale again.
     path.write_text(json.dumps(results(fault(failed=3))))
     assert fault_table.main([*args, "--check"]) == 1
 
 
-def test_a_readme_without_markers_is_refused(tmp_path):
+def test_a_doc_without_markers_is_refused(tmp_path):
     path = tmp_path / "results.json"
     path.write_text(json.dumps(results(fault())))
-    readme = tmp_path / "README.md"
-    readme.write_text("# Title\n")
-    assert fault_table.main(["--results", str(path), "--readme", str(readme)]) == 2
-    assert readme.read_text() == "# Title\n"
+    doc = tmp_path / "faults.md"
+    doc.write_text("# Title\n")
+    assert fault_table.main(["--results", str(path), "--doc", str(doc)]) == 2
+    assert doc.read_text() == "# Title\n"

@@ -1,8 +1,8 @@
-"""Make a Django project as its author would: startproject, then the README's edits.
+"""Make a Django project as its author would: startproject, then the recipe's edits.
 
     python django_project.py DEST
 
-`django-admin startproject mysite DEST`, then what the README's Django recipe
+`django-admin startproject mysite DEST`, then what docs/recipes.md's Django recipe
 tells a user to add: the production settings lines, a pyproject.toml, and a
 django-q2 task queue with a view that enqueues a task. Nothing else of the
 generated project changes, so the deploy meets Django's own defaults.
