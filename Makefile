@@ -41,8 +41,10 @@ lint: venv
 	ruff format --check .
 	mypy
 
+# One test file per worker: a file's fixtures (one ansible-playbook run for
+# many cases) are then made once.
 unit: venv
-	pytest -q
+	pytest -q --numprocesses=auto --dist=loadfile
 
 scenario: venv
 	molecule test --scenario-name $(S)
