@@ -1,14 +1,24 @@
-"""The app role's status script (playbooks/status.yml): what it makes of systemd and /proc."""
+"""plainvm.asgi.app_status (playbooks/status.yml): what it makes of systemd and /proc."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import sys
+import time
 from pathlib import Path
+from typing import Any
 
-from scripts import load_script
+import pytest
+from ansible.module_utils.testing import patch_module_args
 
 ROOT = Path(__file__).resolve().parents[1]
-app_status = load_script(ROOT / "roles/app/files/app-status.py", "app_status")
+# The module finds its helpers by the collection's name, as on a host: the
+# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
+sys.path.insert(0, str(ROOT / ".venv"))
+COLLECTION = "ansible_collections.plainvm.asgi.plugins"
+app_status = importlib.import_module(f"{COLLECTION}.module_utils.app_status")
+app_status_module = importlib.import_module(f"{COLLECTION}.modules.app_status")
 
 EXEC_START = (
     "{ path=/srv/server/current/venv/bin/uvicorn ; argv[]=/srv/server/current/venv/bin/uvicorn "
@@ -184,3 +194,138 @@ def test_process_types_and_timers_say_what_runs_and_when(tmp_path: Path, monkeyp
     shown["shop-report.service"] |= {"ActiveState": "inactive", "MainPID": "0"}
     (report,) = app_status.timers(units, "shop", "aaa", proc=tmp_path)
     assert (report["last_run"], report["last_result"]) == ("", "")
+
+
+def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """What the module prints for ARGS, as Ansible would read it."""
+    with patch_module_args(args), pytest.raises(SystemExit):
+        app_status_module.main()
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_the_module_returns_the_status_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "srv" / "shop"
+    (root / "releases" / "aaa").mkdir(parents=True)
+    (root / "releases" / "bbb").mkdir()
+    (root / "current").symlink_to("releases/bbb")
+    (root / "previous").symlink_to("releases/aaa")
+    deploy = {"time": "2024-05-01T10:00:00Z", "kind": "deploy", "from": "aaa", "to": "bbb"}
+    (root / "switches.json").write_text(json.dumps({"switches": [deploy], "pending": None}))
+    units = tmp_path / "units"
+    units.mkdir()
+    fake_unit(units, "shop-worker.service", "# plainvm.asgi process of shop")
+    fake_unit(units, "shop-report.timer", "# plainvm.asgi timer of shop")
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    cgroup = "/system.slice/shop.service"
+    fake_process(proc, 100, 1, cgroup, "uvicorn shop.main:app --fd 3 --workers 2")
+    fake_process(proc, 101, 100, cgroup, TRACKER)
+    fake_process(proc, 102, 100, cgroup, SPAWN)
+    fake_process(proc, 103, 100, cgroup, SPAWN)
+    shown = {
+        "shop.service": {
+            "LoadState": "loaded",
+            "ActiveState": "active",
+            "SubState": "running",
+            "ActiveEnterTimestamp": "Wed 2024-05-01 10:00:01 UTC",
+            "MainPID": "100",
+            "NRestarts": "1",
+            "ControlGroup": cgroup,
+            "MemoryCurrent": "104857600",
+            "MemoryHigh": "infinity",
+            "MemoryMax": "301989888",
+            "ExecStart": EXEC_START,
+        },
+        "shop-worker.service": {
+            "ActiveState": "failed",
+            "SubState": "failed",
+            "Result": "exit-code",
+            "UnitFileState": "disabled",
+            "ActiveEnterTimestamp": "n/a",
+            "MainPID": "0",
+            "NRestarts": "5",
+        },
+        "shop-report.timer": {
+            "ActiveState": "active",
+            "SubState": "waiting",
+            "UnitFileState": "enabled",
+            "NextElapseUSecRealtime": "Thu 2024-05-02 03:00:00 UTC",
+            "LastTriggerUSec": "Wed 2024-05-01 03:00:00 UTC",
+        },
+        "shop-report.service": {
+            "ActiveState": "inactive",
+            "Result": "success",
+            "ExecMainStatus": "0",
+            "MainPID": "0",
+        },
+    }
+    monkeypatch.setattr(app_status, "systemd_properties", lambda unit, properties: shown[unit])
+    read_cgroup = app_status.cgroup_processes
+    monkeypatch.setattr(app_status, "cgroup_processes", lambda cgroup: read_cgroup(cgroup, proc))
+    monkeypatch.setattr(time, "time", lambda: 1714557600 + 42)  # 2024-05-01T10:00:42Z
+    args = {"root": str(root), "unit": "shop.service", "units_dir": str(units)}
+    result = run_module(args, capsys)
+    assert result["changed"] is False
+    assert result["status"] == {
+        "live": "bbb",
+        "previous": "aaa",
+        "unit": "shop.service",
+        "installed": True,
+        "active": True,
+        "state": "active/running",
+        "since": "Wed 2024-05-01 10:00:01 UTC",
+        "restarts": 1,
+        "main_pid": 100,
+        "workers_running": 2,
+        "workers_expected": 2,
+        "processes": 4,
+        "memory_current_mib": 100,
+        "memory_pss_mib": 4,
+        "memory_high_mib": None,
+        "memory_max_mib": 288,
+        "last_deploy": {**deploy, "age": "42 s ago"},
+        "last_switch": {**deploy, "age": "42 s ago"},
+        "process_types": [
+            {
+                "name": "worker",
+                "unit": "shop-worker.service",
+                "active": False,
+                "state": "failed/failed",
+                "result": "exit-code",
+                "enabled": False,
+                "since": "",
+                "restarts": 5,
+                "release": "",
+            }
+        ],
+        "timers": [
+            {
+                "name": "report",
+                "unit": "shop-report.timer",
+                "active": True,
+                "state": "active/waiting",
+                "enabled": True,
+                "next_run": "Thu 2024-05-02 03:00:00 UTC",
+                "last_run": "Wed 2024-05-01 03:00:00 UTC",
+                "running": False,
+                "last_result": "success",
+                "last_status": 0,
+                "release": "bbb",
+            }
+        ],
+    }
+    # It only reads: check mode reports the same.
+    checked = run_module({**args, "_ansible_check_mode": True}, capsys)
+    assert (checked["changed"], checked["status"]) == (False, result["status"])
+
+    # Without systemctl to ask, the task fails and says why.
+    def no_systemctl(unit: str, properties: list[str]) -> dict[str, str]:
+        raise FileNotFoundError(2, "No such file or directory", "systemctl")
+
+    monkeypatch.setattr(app_status, "systemd_properties", no_systemctl)
+    failed = run_module(args, capsys)
+    assert failed["failed"] is True
+    assert "systemctl" in failed["msg"]

@@ -1,27 +1,40 @@
-"""The platform role's look: what it reports of paths, packages and accounts."""
+"""plainvm.asgi.host_state: what it reports of paths, units, packages and accounts."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
+import importlib
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-from scripts import load_script
+import pytest
+from ansible.module_utils.testing import patch_module_args
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "roles/platform/files/host-state.py"
-host_state = load_script(SCRIPT, "host_state")
+# The module finds its helpers by the collection's name, as on a host: the
+# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
+sys.path.insert(0, str(ROOT / ".venv"))
+COLLECTION = "ansible_collections.plainvm.asgi.plugins"
+host_state = importlib.import_module(f"{COLLECTION}.module_utils.host_state")
+host_state_module = importlib.import_module(f"{COLLECTION}.modules.host_state")
 
 
-def look(query: dict[str, list[str]]) -> subprocess.CompletedProcess[str]:
-    encoded = base64.b64encode(json.dumps(query).encode()).decode()
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), encoded], capture_output=True, text=True, check=False
-    )
+def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    """The module's JSON, run through AnsibleModule with ARGS."""
+    with patch_module_args(args), pytest.raises(SystemExit):
+        host_state_module.main()
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def fake_command(directory: Path, name: str, script: str) -> None:
+    """A command NAME in DIRECTORY that runs the shell SCRIPT."""
+    command = directory / name
+    command.write_text(f"#!/bin/sh\n{script}\n")
+    command.chmod(0o755)
 
 
 def test_paths_are_described_as_the_file_modules_compare_them(tmp_path: Path) -> None:
@@ -31,7 +44,7 @@ def test_paths_are_described_as_the_file_modules_compare_them(tmp_path: Path) ->
     (tmp_path / "dir").mkdir(mode=0o750)
     (tmp_path / "dir").chmod(0o750)
     (tmp_path / "current").symlink_to("releases/abc")
-    result = look(
+    paths = host_state.host_state(
         {
             "paths": [
                 str(file),
@@ -40,9 +53,7 @@ def test_paths_are_described_as_the_file_modules_compare_them(tmp_path: Path) ->
                 str(tmp_path / "missing"),
             ]
         }
-    )
-    assert result.returncode == 0, result.stderr
-    paths = json.loads(result.stdout)["paths"]
+    )["paths"]
     owner = {
         "owner": host_state.pwd.getpwuid(os.getuid())[0],
         "group": host_state.grp.getgrgid(os.getgid())[0],
@@ -59,15 +70,13 @@ def test_paths_are_described_as_the_file_modules_compare_them(tmp_path: Path) ->
 
 
 def test_accounts_and_packages() -> None:
-    result = look(
+    state = host_state.host_state(
         {
             "users": ["root", "no-such-user-here"],
             "groups": ["root", "no-such-group-here"],
             "packages": ["dpkg", "no-such-package-here"],
         }
     )
-    assert result.returncode == 0, result.stderr
-    state = json.loads(result.stdout)
     assert state["users"]["root"]["home"] == "/root"
     assert state["users"]["root"]["group"] == "root"
     assert state["users"]["no-such-user-here"] is None
@@ -76,13 +85,62 @@ def test_accounts_and_packages() -> None:
     assert state["packages"] == {"dpkg": True, "no-such-package-here": False}
 
 
-def test_a_query_it_cannot_read_is_one_line_on_stderr() -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "not base64 json"],
-        capture_output=True,
-        text=True,
-        check=False,
+def test_units_are_read_in_the_order_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_command(
+        tmp_path,
+        "systemctl",
+        'printf "Id=a.service\\nActiveState=active\\nUnitFileState=enabled\\n\\n'
+        'Id=b.socket\\nActiveState=inactive\\nUnitFileState=\\n"',
     )
-    assert result.returncode == 1
-    assert result.stderr.startswith("host-state.py: error:")
-    assert result.stderr.count("\n") == 1
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    assert host_state.unit_states(["a.service", "b.socket"]) == {
+        "a.service": {"active": "active", "enabled": "enabled"},
+        "b.socket": {"active": "inactive", "enabled": ""},
+    }
+    with pytest.raises(ValueError, match="gave 2 units for the 3 asked"):
+        host_state.unit_states(["a.service", "b.socket", "c.timer"])
+
+
+def test_the_module_returns_the_state_and_changes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "current").symlink_to("releases/abc")
+    result = run_module(
+        {"paths": [str(tmp_path / "current")], "users": ["no-such-user-here"]}, capsys
+    )
+    assert result["changed"] is False
+    assert "failed" not in result
+    assert result["paths"][str(tmp_path / "current")]["src"] == "releases/abc"
+    assert result["users"] == {"no-such-user-here": None}
+    # Every section of the query comes back, the ones not asked for empty;
+    # the others only when asked for.
+    assert (result["units"], result["packages"], result["groups"]) == ({}, {}, {})
+    assert not {"python", "memory_mb", "account", "sshd_ports"} & set(result)
+
+
+def test_a_host_it_cannot_read_fails_the_module_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_command(
+        tmp_path, "systemctl", "echo 'System has not been booted with systemd' >&2; exit 1"
+    )
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    result = run_module({"units": ["nftables.service"]}, capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("cannot read the host's state: Command '['systemctl'")
+    assert "\n" not in result["msg"]
+
+
+def test_a_query_it_cannot_read_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    """The options are checked by AnsibleModule before anything is read."""
+    result = run_module({"paths": ["/etc/hosts"], "resources": "perhaps"}, capsys)
+    assert result["failed"] is True
+    assert "resources" in result["msg"]
+    assert "paths" not in result
+
+
+def test_the_module_supports_check_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_module({"_ansible_check_mode": True, "groups": ["root"]}, capsys)
+    assert "skipped" not in result
+    assert result["changed"] is False
+    assert result["groups"]["root"]["gid"] == 0

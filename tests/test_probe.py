@@ -1,27 +1,42 @@
-"""The host probe: what it reports, how it fails, and that a bookworm host can run it."""
+"""plainvm.asgi.host_state's look at the host's resources: what it reports, how it fails,
+and that a bookworm host can run it."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import json
-import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-
-from tests.scripts import load_script
+from ansible.module_utils.testing import patch_module_args
 
 ROOT = Path(__file__).resolve().parent.parent
-PROBE = ROOT / "roles/app/files/probe.py"
-probe = load_script(PROBE, "probe")
+# The module finds its helpers by the collection's name, as on a host: the
+# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
+sys.path.insert(0, str(ROOT / ".venv"))
+COLLECTION = "ansible_collections.plainvm.asgi.plugins"
+host_state = importlib.import_module(f"{COLLECTION}.module_utils.host_state")
+host_state_module = importlib.import_module(f"{COLLECTION}.modules.host_state")
+# What runs on the host: the module and the helpers it imports.
+SHIPPED = [
+    ROOT / "plugins/modules/host_state.py",
+    ROOT / "plugins/module_utils/host_state.py",
+    ROOT / "plugins/module_utils/host.py",
+]
 
 
-def test_reports_the_host_as_json() -> None:
-    result = subprocess.run(
-        [sys.executable, str(PROBE)], capture_output=True, text=True, check=True
-    )
-    facts = json.loads(result.stdout)
+def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    with patch_module_args(args), pytest.raises(SystemExit):
+        host_state_module.main()
+    result: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return result
+
+
+def test_reports_the_host() -> None:
+    facts = host_state.resources()
     assert facts["python"] == "{}.{}".format(*sys.version_info[:2])
     assert facts["glibc"].count(".") >= 1
     assert facts["cpus"] >= 1
@@ -39,48 +54,68 @@ def test_reports_the_host_as_json() -> None:
 
 def test_reports_the_account_of_a_name() -> None:
     """The app's name: whose account it is, if any (the role refuses another's)."""
-    result = subprocess.run(
-        [sys.executable, str(PROBE), "root"], capture_output=True, text=True, check=True
-    )
-    root = json.loads(result.stdout)["account"]
+    root = host_state.resources("root")["account"]
     assert root["user"]["home"] == "/root"
     assert "members" in root["group"]
-    result = subprocess.run(
-        [sys.executable, str(PROBE), "no-such-account-here"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert json.loads(result.stdout)["account"] == {"user": None, "group": None}
+    missing = host_state.resources("no-such-account-here")["account"]
+    assert missing == {"user": None, "group": None}
 
 
-def test_a_host_it_cannot_read_is_one_line_on_stderr(
+def test_the_module_reports_the_host_as_json(capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_module({"resources": True, "account": "root"}, capsys)
+    assert result["changed"] is False
+    assert result["python"] == "{}.{}".format(*sys.version_info[:2])
+    assert result["memory_mb"] > 0
+    assert result["account"]["user"]["home"] == "/root"
+
+
+def test_a_host_it_cannot_read_fails_the_module_in_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     meminfo = tmp_path / "meminfo"
     meminfo.write_text("MemFree: 1 kB\n")
-    monkeypatch.setattr(probe, "MEMINFO", str(meminfo))
-    assert probe.main() == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == f"probe.py: error: {meminfo} has no MemTotal line\n"
+    monkeypatch.setattr(host_state, "MEMINFO", str(meminfo))
+    result = run_module({"resources": True}, capsys)
+    assert result["failed"] is True
+    assert result["msg"] == f"cannot read the host's state: {meminfo} has no MemTotal line"
+    assert "memory_mb" not in result
 
-    monkeypatch.setattr(probe, "MEMINFO", str(tmp_path / "missing"))
-    assert probe.main() == 1
-    assert capsys.readouterr().err.startswith("probe.py: error: [Errno 2] No such file")
+    monkeypatch.setattr(host_state, "MEMINFO", str(tmp_path / "missing"))
+    result = run_module({"resources": True}, capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("cannot read the host's state: [Errno 2] No such file")
 
 
-def test_runs_on_the_oldest_python_of_a_supported_host() -> None:
-    """Debian 12's python3 is 3.11, but the probe keeps to 3.9 and the standard library."""
-    tree = ast.parse(PROBE.read_text(), feature_version=(3, 9))
-    imported = {
-        alias.name.split(".")[0]
+def test_a_host_without_glibc_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(host_state.platform, "libc_ver", lambda: ("", ""))
+    result = run_module({"resources": True}, capsys)
+    assert result["failed"] is True
+    assert "cannot find the C library's version" in result["msg"]
+
+
+def imports(tree: ast.AST) -> set[str]:
+    return {
+        alias.name
         for node in ast.walk(tree)
         if isinstance(node, ast.Import)
         for alias in node.names
     } | {
-        (node.module or "").split(".")[0]
+        node.module or ""
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and node.level == 0
     }
-    assert imported <= sys.stdlib_module_names | {"__future__"}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_runs_on_the_oldest_python_of_a_supported_host(path: Path) -> None:
+    """Debian 12's python3 is 3.11, but the module keeps to 3.9 and the standard library
+    (and the module_utils that Ansible sends along)."""
+    tree = ast.parse(path.read_text(), feature_version=(3, 9))
+    others = {
+        name
+        for name in imports(tree)
+        if not name.startswith(("ansible.module_utils.", f"{COLLECTION}.module_utils."))
+    }
+    assert {name.split(".")[0] for name in others} <= sys.stdlib_module_names | {"__future__"}

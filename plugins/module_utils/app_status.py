@@ -1,31 +1,30 @@
-#!/usr/bin/python3 -I
-"""What the app is doing now, as JSON: for playbooks/status.yml.
+"""What the app is doing now on its host: plainvm.asgi.app_status reads it with these.
 
-Run as root (the record of switches is root's alone), it reads and changes
-nothing: the `current` and `previous` links, the record of switches, the
-app's unit as systemd describes it, the processes in its cgroup, and its
-process types and timers (the units of app__processes and app__timers). It is
-sent to the host on stdin and run by the host's own Python, so that the
-status of a host costs one round trip, and it needs nothing but the standard
-library of Debian's Python (3.9 and newer).
+It reads and changes nothing: the `current` and `previous` links, the record
+of switches, the app's unit as systemd describes it, the processes in its
+cgroup, and its process types and timers (the units of app__processes and
+app__timers). Standard library only: it runs with the host's own Python 3.
 """
 
 from __future__ import annotations
 
-import argparse
 import calendar
 import json
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-DESCRIPTION = __doc__.splitlines()[0]
+from ansible_collections.plainvm.asgi.plugins.module_utils.host import (
+    PROC,
+    environment,
+    link_release,
+    stat_fields,
+    systemd_properties,
+)
 
-# What systemd says of the unit; `systemctl show` prints them as KEY=VALUE.
+# What systemd says of the app's unit.
 PROPERTIES = [
     "LoadState",
     "ActiveState",
@@ -73,16 +72,6 @@ WORKER_MARK = "multiprocessing.spawn"
 WORKERS_FLAG = re.compile(r"--workers(?:=|\s+)(\d+)")
 
 
-def systemd_properties(unit: str, properties: list[str] = PROPERTIES) -> dict[str, str]:
-    result = subprocess.run(
-        ["systemctl", "show", unit, "--property=" + ",".join(properties)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
-
-
 def marked_units(units_dir: Path, name: str, kind: str, suffix: str) -> list[str]:
     """The role's units of KIND (process, timer) of app NAME, by their marker line."""
     marker = MARKER.format(kind=kind, name=name)
@@ -96,18 +85,15 @@ def marked_units(units_dir: Path, name: str, kind: str, suffix: str) -> list[str
     return found
 
 
-def process_release(pid: int, proc: Path = Path("/proc")) -> str:
+def process_release(pid: int, proc: Path = PROC) -> str:
     """The release a process runs: APP_RELEASE in its environment (release.env)."""
     if pid <= 0:
         return ""
     try:
-        environ = (proc / str(pid) / "environ").read_bytes()
+        release = environment(pid, proc).get(b"APP_RELEASE")
     except OSError:
         return ""
-    for entry in environ.split(b"\0"):
-        if entry.startswith(b"APP_RELEASE="):
-            return entry.split(b"=", 1)[1].decode(errors="replace")
-    return ""
+    return "" if release is None else release.decode(errors="replace")
 
 
 def unit_state(properties: dict[str, str]) -> str:
@@ -119,7 +105,7 @@ def moment(value: str) -> str:
     return "" if value in ("", "n/a", "0") else value
 
 
-def process_types(units_dir: Path, name: str, proc: Path = Path("/proc")) -> list[dict[str, Any]]:
+def process_types(units_dir: Path, name: str, proc: Path = PROC) -> list[dict[str, Any]]:
     """Each process type: its unit's state and the release its main process runs."""
     found = []
     for unit in marked_units(units_dir, name, "process", ".service"):
@@ -141,9 +127,7 @@ def process_types(units_dir: Path, name: str, proc: Path = Path("/proc")) -> lis
     return found
 
 
-def timers(
-    units_dir: Path, name: str, live: str, proc: Path = Path("/proc")
-) -> list[dict[str, Any]]:
+def timers(units_dir: Path, name: str, live: str, proc: Path = PROC) -> list[dict[str, Any]]:
     """Each timer: when it runs next, how its job's last run ended, and the release it runs."""
     found = []
     for unit in marked_units(units_dir, name, "timer", ".timer"):
@@ -171,10 +155,6 @@ def timers(
     return found
 
 
-def link_release(path: Path) -> str:
-    return os.path.basename(os.readlink(path)) if path.is_symlink() else ""
-
-
 def mebibytes(value: str) -> float | int | None:
     """A byte count from systemd in MiB; None for no value or no limit."""
     if not value.isdigit() or int(value) >= UNSET:
@@ -188,7 +168,7 @@ def expected_workers(exec_start: str) -> int | None:
     return int(found[-1]) if found else None
 
 
-def cgroup_processes(cgroup: str, proc: Path = Path("/proc")) -> dict[int, dict[str, Any]]:
+def cgroup_processes(cgroup: str, proc: Path = PROC) -> dict[int, dict[str, Any]]:
     """The processes in CGROUP or below, with their parent and command line.
 
     Read from /proc/PID/cgroup, which names the unit's cgroup on cgroup v2
@@ -205,9 +185,7 @@ def cgroup_processes(cgroup: str, proc: Path = Path("/proc")) -> dict[int, dict[
             paths = {line.split(":", 2)[2] for line in lines if line.count(":") >= 2}
             if not any(path == cgroup or path.startswith(cgroup + "/") for path in paths):
                 continue
-            stat = (proc / entry / "stat").read_text()
-            # The command's name, in parentheses, may hold spaces: the rest follows the last ).
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            parent = int(stat_fields(int(entry), proc)[1])
             command = (
                 (proc / entry / "cmdline")
                 .read_bytes()
@@ -251,12 +229,18 @@ def running_workers(
     )
 
 
+def read_switches(history_file: Path) -> list[dict[str, Any]]:
+    """The switches in the record, oldest first; none before the first deploy."""
+    try:
+        switches: list[dict[str, Any]] = json.loads(history_file.read_text()).get("switches", [])
+    except FileNotFoundError:
+        return []
+    return switches
+
+
 def last_switches(history_file: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """The last deploy and the last switch of any kind in the record."""
-    try:
-        switches = json.loads(history_file.read_text()).get("switches", [])
-    except FileNotFoundError:
-        return None, None
+    switches = read_switches(history_file)
     deploys = [switch for switch in switches if switch.get("kind") == "deploy"]
     return (deploys[-1] if deploys else None), (switches[-1] if switches else None)
 
@@ -278,9 +262,13 @@ def age(moment: str, now: float) -> str | None:
     return f"{minutes} min ago" if minutes else f"{seconds} s ago"
 
 
-def status(args: argparse.Namespace) -> dict[str, Any]:
-    root = Path(args.root)
-    unit = systemd_properties(args.unit)
+def status(root: Path, unit_name: str, units_dir: Path) -> dict[str, Any]:
+    """The app's status: the document published as app__status.
+
+    Raises OSError, subprocess.CalledProcessError or ValueError when a part
+    of it cannot be read.
+    """
+    unit = systemd_properties(unit_name, PROPERTIES)
     main_pid = int(unit.get("MainPID") or 0)
     expected = expected_workers(unit.get("ExecStart", ""))
     processes = cgroup_processes(unit.get("ControlGroup", ""))
@@ -290,15 +278,14 @@ def status(args: argparse.Namespace) -> dict[str, Any]:
         if switch is not None:
             switch["age"] = age(switch.get("time", ""), now)
     live = link_release(root / "current")
-    name = args.unit.removesuffix(".service")
-    units_dir = Path(args.units_dir)
+    name = unit_name.removesuffix(".service")
     return {
         "live": live,
         "previous": link_release(root / "previous"),
-        "unit": args.unit,
+        "unit": unit_name,
         "installed": unit.get("LoadState") == "loaded",
         "active": unit.get("ActiveState") == "active",
-        "state": f"{unit.get('ActiveState', 'unknown')}/{unit.get('SubState', 'unknown')}",
+        "state": unit_state(unit),
         "since": unit.get("ActiveEnterTimestamp", ""),
         "restarts": int(unit.get("NRestarts") or 0),
         "main_pid": main_pid,
@@ -316,29 +303,3 @@ def status(args: argparse.Namespace) -> dict[str, Any]:
         "process_types": process_types(units_dir, name),
         "timers": timers(units_dir, name, live),
     }
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app-status.py", description=DESCRIPTION)
-    parser.add_argument("--root", required=True, help="/srv/NAME")
-    parser.add_argument("--unit", required=True, help="the app's service")
-    parser.add_argument(
-        "--units-dir",
-        default="/etc/systemd/system",
-        help="where the units of its processes and timers are",
-    )
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        print(json.dumps(status(args)))
-    except (OSError, subprocess.CalledProcessError, ValueError) as error:
-        print(f"app-status.py: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

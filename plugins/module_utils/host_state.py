@@ -1,33 +1,43 @@
-"""Report, in one call, the state of everything a role manages on a host.
+"""What plainvm.asgi.host_state reads on a host: files, units, packages, accounts, resources, SSH.
 
 Each module task costs a round trip (SSH, sudo, a Python start): half a
 second. A role reads its files, units, packages and accounts here first,
 and then runs only the tasks whose target differs from what it wants, so a
 run with nothing to change costs one round trip per role.
 
-Runs on the host with its own python3 (3.9 or newer), standard library only.
-Its one argument is a JSON object (base64), all keys optional:
-
-    {"paths": [...], "units": [...], "packages": [...], "users": [...], "groups": [...]}
-
-It prints one JSON object with the same keys, each mapping a name to its
-state (see the functions below), or exits 1 with one line on stderr.
+Standard library only: the module runs with the host's own Python 3.
 """
 
 from __future__ import annotations
 
-import base64
 import grp
 import hashlib
-import json
 import os
+import platform
 import pwd
+import re
 import stat
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+from ansible_collections.plainvm.asgi.plugins.module_utils.host import (
+    PROC,
+    environment,
+    parent_pid,
+)
+
 CHUNK = 1 << 16
+MEMINFO = "/proc/meminfo"
+SSHD = "/usr/sbin/sshd"
+# `sshd -T` prints `port N` lines, and `listenaddress HOST:N` lines, where a
+# ListenAddress may name a port of its own.
+PORT_LINE = re.compile(r"(?:port |listenaddress \S+:)([0-9]+)")
+
+
+class HostStateError(Exception):
+    """The host cannot be read; the message says what is missing."""
 
 
 def _owner(st: os.stat_result) -> dict[str, str]:
@@ -138,6 +148,7 @@ def group_state(name: str) -> dict[str, Any] | None:
 
 
 def host_state(query: dict[str, list[str]]) -> dict[str, Any]:
+    """The state of the paths, units, packages, users and groups the query names."""
     return {
         "paths": {path: path_state(path) for path in query.get("paths", [])},
         "units": unit_states(query.get("units", [])),
@@ -147,17 +158,88 @@ def host_state(query: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str]) -> int:
+def memory_mb() -> int:
+    with open(MEMINFO) as lines:
+        for line in lines:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) // 1024
+    raise HostStateError(f"{MEMINFO} has no MemTotal line")
+
+
+def account(name: str) -> dict[str, Any]:
+    """The user and the group of that name, as home and shell, and members; None if absent."""
     try:
-        if len(argv) != 1:
-            raise ValueError("expects one argument: the query, as base64 JSON")
-        query = json.loads(base64.b64decode(argv[0]))
-        print(json.dumps(host_state(query)))
-    except (OSError, ValueError, subprocess.CalledProcessError) as exc:
-        print(f"host-state.py: error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        user = pwd.getpwnam(name)
+        found_user: dict[str, Any] | None = {"home": user.pw_dir, "shell": user.pw_shell}
+    except KeyError:
+        found_user = None
+    try:
+        found_group: dict[str, Any] | None = {"members": grp.getgrnam(name).gr_mem}
+    except KeyError:
+        found_group = None
+    return {"user": found_user, "group": found_group}
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def resources(name: str | None = None) -> dict[str, Any]:
+    """What Ansible's facts lack, and cost seconds to gather: the glibc, CPUs, memory.
+
+    The glibc version says which wheels the host can run; the CPUs are the
+    ones this process may run on. NAME is an account to look up, if any.
+    """
+    glibc = platform.libc_ver()[1]
+    if not glibc:
+        # Wheels are chosen by glibc version; without one none can be picked.
+        raise HostStateError("cannot find the C library's version (is this a glibc system?)")
+    return {
+        "python": "{}.{}".format(*sys.version_info[:2]),
+        "glibc": glibc,
+        "arch": platform.machine(),
+        # What `nproc` counts: the CPUs this process may run on.
+        "cpus": len(os.sched_getaffinity(0)),
+        "memory_mb": memory_mb(),
+        # Whether the app's account exists already, and whose it looks like.
+        "account": account(name) if name else None,
+    }
+
+
+def connection_port(pid: int | None = None, proc: Path = PROC) -> int | None:
+    """The port of the SSH connection that PID (this process) came in through, or None.
+
+    The last field of SSH_CONNECTION, as this host sees it (after any port
+    forwarding on the way). sudo leaves that variable out of root's
+    environment, so it is read from the nearest process above that still
+    has it (the login session's).
+    """
+    pid = os.getpid() if pid is None else pid
+    while pid > 1:
+        try:
+            found = environment(pid, proc).get(b"SSH_CONNECTION")
+            if found is None:
+                pid = parent_pid(pid, proc)
+                continue
+        except (OSError, ValueError):
+            # Another user's process: no SSH session of ours above it.
+            return None
+        fields = found.split()
+        return int(fields[3]) if len(fields) == 4 and fields[3].isdigit() else None
+    return None
+
+
+def sshd_ports() -> tuple[list[int], str | None]:
+    """The ports sshd is configured to listen on, and why `sshd -T` failed (or None).
+
+    No ports and no error without sshd.
+    """
+    if not os.path.exists(SSHD):
+        return [], None
+    result = subprocess.run([SSHD, "-T"], capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        return [], (result.stderr.strip() or f"exit status {result.returncode}")
+    found = (PORT_LINE.fullmatch(line) for line in result.stdout.splitlines())
+    return sorted({int(match.group(1)) for match in found if match}), None
+
+
+def ssh_ports() -> dict[str, Any]:
+    """The TCP ports that SSH needs open on this host."""
+    ports, error = sshd_ports()
+    return {"connection_port": connection_port(), "sshd_ports": ports, "sshd_error": error}
