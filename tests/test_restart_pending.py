@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
-STATE_TOOL = load_script(ROOT / "roles/app/files/app-state.py", "app_state")
+# The module finds its helpers by the collection's name, as on a host: the
+# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
+sys.path.insert(0, str(ROOT / ".venv"))
+APP_STATE = importlib.import_module(
+    "ansible_collections.plainvm.asgi.plugins.module_utils.app_state"
+)
 
 
-def read_state(root: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> dict[str, Any]:
+def read_state(
+    root: Path, monkeypatch: pytest.MonkeyPatch, restart_pending: str = ""
+) -> dict[str, Any]:
     # No systemd here: the running app is not what these tests look at.
     monkeypatch.setattr(
-        STATE_TOOL, "serving", lambda unit, changed: {"pid": 0, "release": "", "stale": False}
+        APP_STATE, "serving", lambda unit, changed: {"pid": 0, "release": "", "stale": False}
     )
-    args = STATE_TOOL.build_parser().parse_args(
-        ["read", f"--root={root}", f"--backups={root / 'backups'}", "--unit=app.service", *extra]
+    result: dict[str, Any] = APP_STATE.read_state(
+        root, root / "backups", "app.service", [], restart_pending
     )
-    result: dict[str, Any] = STATE_TOOL.read(args)
     return result
 
 
@@ -29,12 +36,12 @@ def test_a_note_left_by_a_stopped_run_is_a_restart_owed(
 ) -> None:
     note = tmp_path / "restart-pending"
     note.write_text('{"files": ["/etc/app/secrets.env"]}\n')
-    state = read_state(tmp_path, monkeypatch, f"--restart-pending={note}")
+    state = read_state(tmp_path, monkeypatch, str(note))
     assert state["restart_pending"] is True
 
 
 def test_no_note_no_restart_owed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    state = read_state(tmp_path, monkeypatch, f"--restart-pending={tmp_path / 'restart-pending'}")
+    state = read_state(tmp_path, monkeypatch, str(tmp_path / "restart-pending"))
     assert state["restart_pending"] is False
 
 
@@ -49,5 +56,5 @@ def test_a_directory_in_its_place_is_no_note(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "restart-pending").mkdir()
-    state = read_state(tmp_path, monkeypatch, f"--restart-pending={tmp_path / 'restart-pending'}")
+    state = read_state(tmp_path, monkeypatch, str(tmp_path / "restart-pending"))
     assert state["restart_pending"] is False

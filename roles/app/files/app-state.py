@@ -1,10 +1,8 @@
-"""The app's state on a host: what it serves, and backups of its SQLite databases.
+"""The app's databases on a host: backups of its SQLite databases, and its restarts.
 
-Installed root-owned as /srv/NAME/app-state.py (stdlib only, Python 3.9+).
+Installed root-owned as /srv/NAME/app-state.py (stdlib only, Python 3.9+,
+self-contained: it imports nothing of the collection).
 
-    read ...             as root: the links, the record of switches, the
-                         releases, the backups' names and what the running
-                         app serves, in one JSON document
     backup ...           as the app's user: copy the databases into a new backup
     verify ...           as the app's user: check that a backup can be restored
     prune ...            as the app's user: remove the backups not named
@@ -12,6 +10,20 @@ Installed root-owned as /srv/NAME/app-state.py (stdlib only, Python 3.9+).
                          put back the backup that a rollback asked for
     wait-ready ...       as root: wait until every worker of a started unit
                          accepts connections (a restart's handover)
+
+Each command prints one JSON document, or one line, and exits 1 with a
+one-line message on stderr when it cannot do its work.
+
+What the role reads of the host and root's record of switches are Ansible
+modules (plainvm.asgi.app_state, plainvm.asgi.switch_record). These
+commands stay a program on the host because Ansible cannot run them as
+they must run: restore-pending runs at every start of the app, by systemd,
+with no Ansible anywhere; backup, verify and prune run as the app's user
+through runuser, with Python's isolated mode, which a module run by become
+as root would not be; and wait-ready, the restart's wait between the
+handover's start and the app's, reads the journal of units that start under
+it with a deadline of its own, and is tested as it runs, against real
+uvicorn workers, without Ansible.
 
 Whatever reads or writes the state directory or the backups runs as the
 app's user, never as root: a link that the app's user plants there can then
@@ -41,13 +53,12 @@ from urllib.parse import quote
 BACKUP_NAME = re.compile(r"\A\d{8}T\d{6}Z-[A-Za-z0-9][A-Za-z0-9-]*\Z")
 # A file directly in the state directory.
 DATABASE_NAME = re.compile(r"\A[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")
-RELEASE_NAME = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9-]*\Z")
 RECORD = "backup.json"
 # In the state directory: the backup the last restore put back.
 STAMP = ".restored-backup"
 
 
-DESCRIPTION = "The app's state on a host: what it serves, and backups of its SQLite databases."
+DESCRIPTION = "The app's databases on a host: backups of its SQLite databases, and its restarts."
 
 
 class StateError(Exception):
@@ -236,32 +247,6 @@ def systemd_properties(unit: str, names: list[str]) -> dict[str, str]:
     return {name: value for name, _, value in pairs}
 
 
-def serving(unit: str, changed_files: list[str]) -> dict[str, Any]:
-    """The release that the app's running process serves.
-
-    Stale: the process started before one of changed_files last changed (its
-    unit, its secrets), so it runs with what they held before.
-    """
-    properties = systemd_properties(unit, ["MainPID", "ExecMainStartTimestampMonotonic"])
-    pid = int(properties.get("MainPID") or 0)
-    release = ""
-    stale = False
-    if pid > 0:
-        try:
-            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
-        except OSError:
-            environ = []
-        for variable in environ:
-            if variable.startswith(b"APP_RELEASE="):
-                release = variable.split(b"=", 1)[1].decode(errors="replace")
-        # Both clocks count from boot: when the process started, in Unix time.
-        monotonic_us = int(properties.get("ExecMainStartTimestampMonotonic") or 0)
-        started = time.time() - (time.monotonic() - monotonic_us / 1e6)
-        changed = [os.stat(f).st_mtime for f in changed_files if os.path.exists(f)]
-        stale = bool(changed) and max(changed) > started
-    return {"pid": pid, "release": release, "stale": stale}
-
-
 # What uvicorn logs in each worker: after importing the app, when its lifespan
 # startup begins, and once the worker is about to accept connections.
 STARTED = "Started server process"
@@ -318,59 +303,9 @@ def wait_ready(args: argparse.Namespace) -> str:
         time.sleep(0.1)
 
 
-def link_release(path: Path) -> str:
-    return os.path.basename(os.readlink(path)) if path.is_symlink() else ""
-
-
-def read(args: argparse.Namespace) -> dict[str, Any]:
-    root = Path(args.root)
-    try:
-        history = json.loads((root / "switches.json").read_text())
-    except FileNotFoundError:
-        history = {"switches": [], "pending": None}
-    try:
-        restore = json.loads((root / "restore.json").read_text())
-    except FileNotFoundError:
-        restore = None
-    releases = []
-    folder = root / "releases"
-    for entry in sorted(os.listdir(folder)) if folder.is_dir() else []:
-        path = folder / entry
-        if path.is_symlink() or not path.is_dir() or not RELEASE_NAME.match(entry):
-            continue
-        ready = path / ".ready"
-        # A ready release dates from its checks, another one from its making.
-        moment = (ready if ready.is_file() else path).stat().st_mtime
-        releases.append({"id": entry, "ready": ready.is_file(), "time": moment})
-    # Names only: nothing in the app's directory is opened or followed.
-    found = os.listdir(args.backups) if os.path.isdir(args.backups) else []
-    backups = sorted(entry for entry in found if BACKUP_NAME.match(entry))
-    return {
-        "current": link_release(root / "current"),
-        "previous": link_release(root / "previous"),
-        "history": history,
-        "restore": restore,
-        "releases": releases,
-        "backups": backups,
-        "serving": serving(args.unit, args.changed),
-        # Root's note that a run wrote files the app's start reads and had
-        # not restarted the app yet.
-        "restart_pending": bool(args.restart_pending) and Path(args.restart_pending).is_file(),
-    }
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="app-state.py", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
-
-    command = commands.add_parser("read", help="as root: the app's state, as JSON")
-    command.add_argument("--root", required=True, help="/srv/NAME")
-    command.add_argument("--backups", required=True, help="the backups' directory")
-    command.add_argument("--unit", required=True, help="the app's service")
-    command.add_argument(
-        "--changed", nargs="*", default=[], help="files the running app must be newer than"
-    )
-    command.add_argument("--restart-pending", default="", help="root's note of a restart owed")
 
     command = commands.add_parser("backup", help="as the app: back up the databases")
     command.add_argument("--state", required=True)
@@ -403,9 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "read":
-            print(json.dumps(read(args)))
-        elif args.command == "backup":
+        if args.command == "backup":
             print(json.dumps(backup(args)))
         elif args.command == "verify":
             print(json.dumps(verify(args)))
