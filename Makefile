@@ -50,7 +50,7 @@ scenario: venv
 	molecule test --scenario-name $(S)
 
 # Every scenario but vm (see test-vm).
-SCENARIOS := default deploy new nginx acme fleet
+SCENARIOS := default deploy new fronts fleet
 
 # Each scenario's duration is printed: CI's budget is kept by these figures.
 molecule: venv
