@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+
+from tests.modules import collection, run
 
 ROOT = Path(__file__).resolve().parents[1]
-# The module finds its helpers by the collection's name, as on a host: the
-# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
-sys.path.insert(0, str(ROOT / ".venv"))
-COLLECTION = "ansible_collections.plainvm.asgi.plugins"
-app_state = importlib.import_module(f"{COLLECTION}.module_utils.app_state")
-app_state_module = importlib.import_module(f"{COLLECTION}.modules.app_state")
+app_state = collection("module_utils.app_state")
+app_state_module = collection("modules.app_state")
 
 
 def run_module(
     args: dict[str, Any], capsys: pytest.CaptureFixture[str], check: bool = False
 ) -> dict[str, Any]:
-    if check:
-        args = {**args, "_ansible_check_mode": True}
-    with patch_module_args(args), pytest.raises(SystemExit):
-        app_state_module.main()
-    result: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return result
+    return run(app_state_module, args, capsys, check)
 
 
 def no_app(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, list[str]]]:

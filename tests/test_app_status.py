@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+
+from tests.modules import collection, run
 
 ROOT = Path(__file__).resolve().parents[1]
-# The module finds its helpers by the collection's name, as on a host: the
-# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
-sys.path.insert(0, str(ROOT / ".venv"))
-COLLECTION = "ansible_collections.plainvm.asgi.plugins"
-app_status = importlib.import_module(f"{COLLECTION}.module_utils.app_status")
-app_status_module = importlib.import_module(f"{COLLECTION}.modules.app_status")
+app_status = collection("module_utils.app_status")
+app_status_module = collection("modules.app_status")
 
 EXEC_START = (
     "{ path=/srv/server/current/venv/bin/uvicorn ; argv[]=/srv/server/current/venv/bin/uvicorn "
@@ -197,11 +192,7 @@ def test_process_types_and_timers_say_what_runs_and_when(tmp_path: Path, monkeyp
 
 
 def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    """What the module prints for ARGS, as Ansible would read it."""
-    with patch_module_args(args), pytest.raises(SystemExit):
-        app_status_module.main()
-    result: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return result
+    return run(app_status_module, args, capsys)
 
 
 def test_the_module_returns_the_status_and_changes_nothing(

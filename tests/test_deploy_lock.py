@@ -5,25 +5,18 @@ from __future__ import annotations
 import json
 import os
 import stat
-import sys
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+
+from tests.modules import collection, run
 
 ROOT = Path(__file__).resolve().parent.parent
-# The venv holds the checkout as the collection plainvm.asgi (`make venv`),
-# under the name its modules import each other by.
-sys.path.append(str(ROOT / ".venv"))
 
-from ansible_collections.plainvm.asgi.plugins.module_utils import (  # noqa: E402
-    deploy_lock as holder,
-)
-from ansible_collections.plainvm.asgi.plugins.modules import (  # noqa: E402
-    deploy_lock as module,
-)
+holder = collection("module_utils.deploy_lock")
+module = collection("modules.deploy_lock")
 
 # A pid above Linux's largest (4194304): never a live process.
 DEAD_PID = 4194305
@@ -274,10 +267,7 @@ def test_giving_back_this_runs_lock_changes_nothing_and_another_runs_does(tmp_pa
 
 
 def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    with patch_module_args(args), pytest.raises(SystemExit):
-        module.main()
-    result: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return result
+    return run(module, args, capsys)
 
 
 def test_the_module_reads_in_check_mode_and_gives_back(

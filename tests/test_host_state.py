@@ -3,31 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
-import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+
+from tests.modules import collection, run
 
 ROOT = Path(__file__).resolve().parents[1]
-# The module finds its helpers by the collection's name, as on a host: the
-# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
-sys.path.insert(0, str(ROOT / ".venv"))
-COLLECTION = "ansible_collections.plainvm.asgi.plugins"
-host_state = importlib.import_module(f"{COLLECTION}.module_utils.host_state")
-host_state_module = importlib.import_module(f"{COLLECTION}.modules.host_state")
+host_state = collection("module_utils.host_state")
+host_state_module = collection("modules.host_state")
 
 
 def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    """The module's JSON, run through AnsibleModule with ARGS."""
-    with patch_module_args(args), pytest.raises(SystemExit):
-        host_state_module.main()
-    result: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return result
+    return run(host_state_module, args, capsys)
 
 
 def fake_command(directory: Path, name: str, script: str) -> None:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
+from tests.modules import collection
+
 ROOT = Path(__file__).resolve().parents[1]
-# The module finds its helpers by the collection's name, as on a host: the
-# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
-sys.path.insert(0, str(ROOT / ".venv"))
-COLLECTION = "ansible_collections.plainvm.asgi.plugins"
-host_state = importlib.import_module(f"{COLLECTION}.module_utils.host_state")
-host_state_module = importlib.import_module(f"{COLLECTION}.modules.host_state")
+host_state = collection("module_utils.host_state")
+host_state_module = collection("modules.host_state")
 
 
 def process(proc: Path, pid: int, parent: int, environ: bytes | None, name: str = "sh") -> None:

@@ -4,22 +4,18 @@ and that a bookworm host can run it."""
 from __future__ import annotations
 
 import ast
-import importlib
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+
+from tests.modules import collection, run
 
 ROOT = Path(__file__).resolve().parent.parent
-# The module finds its helpers by the collection's name, as on a host: the
-# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
-sys.path.insert(0, str(ROOT / ".venv"))
-COLLECTION = "ansible_collections.plainvm.asgi.plugins"
-host_state = importlib.import_module(f"{COLLECTION}.module_utils.host_state")
-host_state_module = importlib.import_module(f"{COLLECTION}.modules.host_state")
+host_state = collection("module_utils.host_state")
+host_state_module = collection("modules.host_state")
+COLLECTION_UTILS = "ansible_collections.plainvm.asgi.plugins.module_utils."
 # What runs on the host: the module and the helpers it imports.
 SHIPPED = [
     ROOT / "plugins/modules/host_state.py",
@@ -29,10 +25,7 @@ SHIPPED = [
 
 
 def run_module(args: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
-    with patch_module_args(args), pytest.raises(SystemExit):
-        host_state_module.main()
-    result: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return result
+    return run(host_state_module, args, capsys)
 
 
 def test_reports_the_host() -> None:
@@ -116,6 +109,6 @@ def test_runs_on_the_oldest_python_of_a_supported_host(path: Path) -> None:
     others = {
         name
         for name in imports(tree)
-        if not name.startswith(("ansible.module_utils.", f"{COLLECTION}.module_utils."))
+        if not name.startswith(("ansible.module_utils.", COLLECTION_UTILS))
     }
     assert {name.split(".")[0] for name in others} <= sys.stdlib_module_names | {"__future__"}

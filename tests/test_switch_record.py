@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import stat
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from ansible.module_utils.testing import patch_module_args
+
+from tests.modules import collection, run
 
 ROOT = Path(__file__).resolve().parents[1]
-# The module finds its helpers by the collection's name, as on a host: the
-# checkout is the collection plainvm.asgi in .venv/ansible_collections (make venv).
-sys.path.insert(0, str(ROOT / ".venv"))
-COLLECTION = "ansible_collections.plainvm.asgi.plugins"
-switch_record = importlib.import_module(f"{COLLECTION}.modules.switch_record")
+switch_record = collection("modules.switch_record")
 
 # A record as the role's templates wrote it before the module (to_nice_json):
 # a rollback that undid a deploy, and a backup that no switch used yet.
@@ -74,13 +69,7 @@ TODAYS_RECORD = """{
 def run_module(
     args: dict[str, Any], capsys: pytest.CaptureFixture[str], check: bool = False
 ) -> dict[str, Any]:
-    """The module's JSON, run through AnsibleModule with ARGS."""
-    if check:
-        args = {**args, "_ansible_check_mode": True}
-    with patch_module_args(args), pytest.raises(SystemExit):
-        switch_record.main()
-    result: dict[str, Any] = json.loads(capsys.readouterr().out)
-    return result
+    return run(switch_record, args, capsys, check)
 
 
 def on_disk(path: Path) -> dict[str, Any]:
